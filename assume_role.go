@@ -1,0 +1,229 @@
+package sessioncache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+)
+
+// AssumeRoleAPIClient is the part of the STS client that
+// AssumeRoleFetcher uses.
+type AssumeRoleAPIClient interface {
+	AssumeRole(ctx context.Context, params *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
+}
+
+// DefaultMFAAttempts is how many codes a person at the terminal may type
+// before a rejected code is final.
+const DefaultMFAAttempts = 3
+
+// AssumeRoleOptions configure an AssumeRoleFetcher. They mirror the
+// profile settings of the AWS CLI.
+type AssumeRoleOptions struct {
+	// RoleSessionName is role_session_name. Default: a generated
+	// "sessioncache-<unix seconds>", which, as in botocore, is not part of
+	// the cache key.
+	RoleSessionName string
+	// ExternalID is external_id. Default: none.
+	ExternalID string
+	// SerialNumber is mfa_serial. Default: none, no MFA.
+	SerialNumber string
+	// TokenProvider gives the MFA code when SerialNumber is set. Default:
+	// TerminalPrompt, which asks again when STS rejects a code, up to
+	// DefaultMFAAttempts codes. A custom TokenProvider is asked once.
+	TokenProvider TokenProvider
+	// Duration is duration_seconds. Default: 0, which sends no
+	// DurationSeconds, so STS applies its default of one hour as it does
+	// for the AWS CLI.
+	Duration time.Duration
+	// Policy is an inline session policy (JSON). Default: none.
+	Policy string
+	// Profile names the profile in error messages. Default: none.
+	Profile string
+}
+
+// AssumeRoleFetcher assumes a role with STS AssumeRole, prompting for an
+// MFA code when the role needs one. Use it with NewProvider.
+type AssumeRoleFetcher struct {
+	client  AssumeRoleAPIClient
+	roleARN string
+	opts    AssumeRoleOptions
+	key     string
+}
+
+// NewAssumeRoleFetcher returns a fetcher that assumes roleARN with client.
+func NewAssumeRoleFetcher(client AssumeRoleAPIClient, roleARN string, optFns ...func(*AssumeRoleOptions)) *AssumeRoleFetcher {
+	f := &AssumeRoleFetcher{client: client, roleARN: roleARN}
+	for _, fn := range optFns {
+		fn(&f.opts)
+	}
+	f.key = AssumeRoleKey(AssumeRoleKeyInput{
+		RoleARN:         roleARN,
+		RoleSessionName: f.opts.RoleSessionName,
+		ExternalID:      f.opts.ExternalID,
+		SerialNumber:    f.opts.SerialNumber,
+		DurationSeconds: int(f.opts.Duration / time.Second),
+		Policy:          f.opts.Policy,
+	})
+	return f
+}
+
+// CacheKey returns the key the AWS CLI gives this role's entry.
+func (f *AssumeRoleFetcher) CacheKey() string { return f.key }
+
+// Fetch calls AssumeRole. A call that carries an MFA code is never retried
+// by the SDK: STS refuses a code used twice, so a resent request would
+// fail and could lock the device.
+func (f *AssumeRoleFetcher) Fetch(ctx context.Context) (*Entry, error) {
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(f.roleARN)}
+	in.RoleSessionName = aws.String(f.opts.RoleSessionName)
+	if f.opts.RoleSessionName == "" {
+		in.RoleSessionName = aws.String("sessioncache-" + strconv.FormatInt(timeNow().Unix(), 10))
+	}
+	if f.opts.ExternalID != "" {
+		in.ExternalId = aws.String(f.opts.ExternalID)
+	}
+	if f.opts.Duration != 0 {
+		in.DurationSeconds = aws.Int32(int32(f.opts.Duration / time.Second))
+	}
+	if f.opts.Policy != "" {
+		in.Policy = aws.String(f.opts.Policy)
+	}
+	var out *sts.AssumeRoleOutput
+	err := withMFA(ctx, f.opts.SerialNumber, f.opts.TokenProvider, f.opts.Profile, func(code string) error {
+		var optFns []func(*sts.Options)
+		if code != "" {
+			in.SerialNumber = aws.String(f.opts.SerialNumber)
+			in.TokenCode = aws.String(code)
+			optFns = append(optFns, noRetry)
+		}
+		var err error
+		out, err = f.client.AssumeRole(ctx, in, optFns...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sessioncache: assume role %s: %w", f.roleARN, err)
+	}
+	if out.Credentials == nil {
+		return nil, fmt.Errorf("sessioncache: assume role %s: the response holds no credentials", f.roleARN)
+	}
+	e := &Entry{Credentials: EntryCredentials{
+		AccessKeyID:     aws.ToString(out.Credentials.AccessKeyId),
+		SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
+		SessionToken:    aws.ToString(out.Credentials.SessionToken),
+		Expiration:      aws.ToTime(out.Credentials.Expiration).UTC(),
+	}}
+	if u := out.AssumedRoleUser; u != nil {
+		e.AssumedRoleUser = &AssumedRoleUser{AssumedRoleID: aws.ToString(u.AssumedRoleId), ARN: aws.ToString(u.Arn)}
+		e.Credentials.AccountID = accountFromARN(aws.ToString(u.Arn))
+	}
+	e.RequestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	return e, nil
+}
+
+// noRetry keeps the SDK from resending a request that carries a one-time
+// MFA code, after a timeout or a server error alike.
+func noRetry(o *sts.Options) {
+	o.Retryer = aws.NopRetryer{}
+	o.RetryMaxAttempts = 1
+}
+
+// withMFA runs call with an MFA code when serial is set: it asks for a
+// code, checks its form, and asks again when STS rejects it and a person
+// at the terminal can type another.
+func withMFA(ctx context.Context, serial string, tp TokenProvider, profile string, call func(code string) error) error {
+	if serial == "" {
+		return explainSTSError(call(""), serial, profile)
+	}
+	attempts := 1
+	ask := func() (string, bool, error) {
+		code, err := tp(ctx, serial)
+		return code, false, err
+	}
+	if tp == nil {
+		attempts = DefaultMFAAttempts
+		ask = func() (string, bool, error) { return prompt(serial, os.Stdin, os.Stderr) }
+	}
+	for attempt := 1; ; attempt++ {
+		code, interactive, err := ask()
+		if err != nil {
+			var unavailable *MFACodeUnavailableError
+			if errors.As(err, &unavailable) && profile != "" {
+				return fmt.Errorf("%w; run `aws sts get-caller-identity --profile %s` in a terminal to refresh the cache, or pass the code", err, profile)
+			}
+			return err
+		}
+		last := !interactive || attempt >= attempts
+		if !validMFACode(code) {
+			if !last {
+				tellTerminal("That is not a 6-digit code. Try again.")
+				continue
+			}
+			return &InvalidMFACodeError{Serial: serial}
+		}
+		err = call(code)
+		if isInvalidMFACode(err) && !last {
+			tellTerminal("STS did not accept that code. Wait for the next one and try again.")
+			continue
+		}
+		return explainSTSError(err, serial, profile)
+	}
+}
+
+func isInvalidMFACode(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "AccessDenied" &&
+		strings.Contains(ae.ErrorMessage(), "invalid MFA one time pass code")
+}
+
+// explainSTSError adds what to do to the STS errors people meet most.
+func explainSTSError(err error, serial, profile string) error {
+	var ae smithy.APIError
+	if err == nil || !errors.As(err, &ae) {
+		return err
+	}
+	switch {
+	case isInvalidMFACode(err):
+		return fmt.Errorf("%w (the MFA code was rejected: wait for a new code and try again)", err)
+	case strings.Contains(ae.ErrorMessage(), "unable to validate MFA code"):
+		return fmt.Errorf("%w (check that mfa_serial %q is the ARN of your MFA device)", err, serial)
+	case ae.ErrorCode() == "ExpiredToken" || ae.ErrorCode() == "ExpiredTokenException":
+		return fmt.Errorf("%w (the credentials used to call STS have expired: stale AWS_* environment variables or an old source profile session are the usual cause)", err)
+	case ae.ErrorCode() == "InvalidClientTokenId" || ae.ErrorCode() == "SignatureDoesNotMatch":
+		return fmt.Errorf("%w (the source credentials were refused: check the keys of the source profile%s)", err, forProfile(profile))
+	}
+	return err
+}
+
+func forProfile(profile string) string {
+	if profile == "" {
+		return ""
+	}
+	return " of " + profile
+}
+
+// tellTerminal writes a line for the person at the terminal, if any.
+func tellTerminal(msg string) {
+	if tty, err := os.OpenFile(ttyPath, os.O_WRONLY, 0); err == nil {
+		fmt.Fprintln(tty, msg)
+		tty.Close()
+	}
+}
+
+// accountFromARN returns the account of an ARN such as
+// arn:aws:sts::123456789012:assumed-role/admin/name.
+func accountFromARN(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}

@@ -1,0 +1,289 @@
+package sessioncache
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// Errors a FileCache returns. All of them mean a cache miss to a provider.
+var (
+	// ErrNotCached is wrapped when there is no entry for a key.
+	ErrNotCached = errors.New("no cache entry")
+	// ErrUntrustedEntry is wrapped when an entry or the directory could
+	// have been written by someone else: owned by another user, writable
+	// by group or others, or a symbolic link.
+	ErrUntrustedEntry = errors.New("untrusted cache entry")
+)
+
+// EnvCacheDir names the environment variable that overrides the default
+// cache directory.
+const EnvCacheDir = "SESSIONCACHE_DIR"
+
+// DefaultCacheDir returns $SESSIONCACHE_DIR when it is set, and otherwise
+// the AWS CLI's cache directory, ~/.aws/cli/cache.
+func DefaultCacheDir() (string, error) {
+	if dir := os.Getenv(EnvCacheDir); dir != "" {
+		return dir, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("sessioncache: find the cache directory: %w", err)
+	}
+	return filepath.Join(home, ".aws", "cli", "cache"), nil
+}
+
+// FileCacheOptions configure a FileCache.
+type FileCacheOptions struct {
+	// Logger receives a warning when an entry cannot be trusted or written,
+	// and debug lines about hits and misses. Secrets are never logged.
+	// Default: a logger that discards everything.
+	Logger *slog.Logger
+	// OnWait is called once when Lock has waited a second for another
+	// process, with that process's id (0 when unknown). Default: nothing.
+	OnWait func(pid int)
+}
+
+// FileCache is the AWS CLI's JSON file cache: one <key>.json file per
+// entry in a directory, read and written exactly as botocore does. It is
+// safe for concurrent use by goroutines and by processes.
+type FileCache struct {
+	dir  string
+	opts FileCacheOptions
+}
+
+// NewFileCache returns the cache kept in dir. The directory is made, mode
+// 0700, on the first write.
+func NewFileCache(dir string, optFns ...func(*FileCacheOptions)) *FileCache {
+	c := &FileCache{dir: dir}
+	for _, fn := range optFns {
+		fn(&c.opts)
+	}
+	if c.opts.Logger == nil {
+		c.opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Dir returns the cache directory.
+func (c *FileCache) Dir() string { return c.dir }
+
+// Path returns the file that holds key's entry.
+func (c *FileCache) Path(key string) string {
+	return filepath.Join(c.dir, sanitizeKey(key)+".json")
+}
+
+// Get returns the entry for key. A missing entry is an error wrapping
+// ErrNotCached, a file that is not a usable entry one wrapping
+// ErrDamagedEntry, one that someone else could have planted one wrapping
+// ErrUntrustedEntry.
+func (c *FileCache) Get(key string) (*Entry, error) {
+	path := c.Path(key)
+	data, err := readEntryFile(c.dir, path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("sessioncache: %s: %w", key, ErrNotCached)
+		}
+		if errors.Is(err, ErrUntrustedEntry) {
+			c.opts.Logger.Warn("ignoring cache entry", "path", path, "reason", err.Error())
+		}
+		return nil, fmt.Errorf("sessioncache: read %s: %w", path, err)
+	}
+	e, err := DecodeEntry(data)
+	if err != nil {
+		return nil, fmt.Errorf("sessioncache: %s: %w", path, err)
+	}
+	return e, nil
+}
+
+// Set writes e as key's entry. The write is atomic: readers see the old
+// entry or the new one, never a part, and a failed write leaves the old
+// entry in place.
+func (c *FileCache) Set(key string, e *Entry) error {
+	data, err := e.Encode()
+	if err != nil {
+		return err
+	}
+	if err := c.mkdir(); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(c.Path(key), data); err != nil {
+		return fmt.Errorf("sessioncache: write cache entry: %w", err)
+	}
+	c.removeStaleTemp()
+	return nil
+}
+
+// Delete removes key's entry. Removing an entry that does not exist is an
+// error wrapping fs.ErrNotExist.
+func (c *FileCache) Delete(key string) error {
+	if err := os.Remove(c.Path(key)); err != nil {
+		return fmt.Errorf("sessioncache: delete cache entry: %w", err)
+	}
+	return nil
+}
+
+// ListedEntry is one file of the cache directory.
+type ListedEntry struct {
+	// Key is the file's name without ".json".
+	Key string
+	// Entry is nil when Err is set.
+	Entry *Entry
+	// Err wraps ErrDamagedEntry or ErrUntrustedEntry for a file that is
+	// not a usable entry.
+	Err error
+	// ModTime is when the file was last written.
+	ModTime time.Time
+}
+
+// List returns every entry of the cache, in the order of their keys. Lock
+// files, temporary files and other files are not entries and are left
+// out. A missing directory is an empty cache.
+func (c *FileCache) List() ([]ListedEntry, error) {
+	dirents, err := os.ReadDir(c.dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("sessioncache: list cache: %w", err)
+	}
+	var out []ListedEntry
+	for _, d := range dirents {
+		name := d.Name()
+		key, ok := strings.CutSuffix(name, ".json")
+		if !ok || key == "" || d.IsDir() {
+			continue
+		}
+		le := ListedEntry{Key: key}
+		if info, err := d.Info(); err == nil {
+			le.ModTime = info.ModTime()
+		}
+		le.Entry, le.Err = c.Get(key)
+		if errors.Is(le.Err, ErrNotCached) {
+			continue // removed since ReadDir
+		}
+		out = append(out, le)
+	}
+	return out, nil
+}
+
+// Lock takes the cross-process lock of key, a <key>.lock file beside the
+// entry, waiting until its holder releases it or ctx is done. The kernel
+// frees the lock of a process that dies, so a crashed holder never blocks
+// anyone. The caller must call unlock.
+func (c *FileCache) Lock(ctx context.Context, key string) (unlock func(), err error) {
+	if err := c.mkdir(); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(c.dir, sanitizeKey(key)+".lock")
+	fl := flock.New(path, flock.SetPermissions(0o600))
+	start := time.Now()
+	delay := 5 * time.Millisecond
+	notified := false
+	for {
+		ok, err := fl.TryLock()
+		if err != nil {
+			return nil, fmt.Errorf("sessioncache: lock cache entry: %w", err)
+		}
+		if ok {
+			break
+		}
+		if !notified && time.Since(start) >= time.Second {
+			notified = true
+			if c.opts.OnWait != nil {
+				c.opts.OnWait(readPID(path))
+			}
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("sessioncache: wait for cache lock: %w", ctx.Err())
+		case <-t.C:
+		}
+		delay = min(delay*2, 100*time.Millisecond)
+	}
+	// The pid lets waiting processes say whom they wait for.
+	_ = os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	return func() { _ = fl.Unlock() }, nil
+}
+
+func readPID(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 32))
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
+func (c *FileCache) mkdir() error {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return fmt.Errorf("sessioncache: make cache directory: %w", err)
+	}
+	return nil
+}
+
+// staleTempAge is how old a temporary file must be before it is taken for
+// the leftover of a crashed writer; a live write takes milliseconds.
+const staleTempAge = 10 * time.Minute
+
+// removeStaleTemp removes temporary files that crashed writers (this
+// package's or botocore's) left behind.
+func (c *FileCache) removeStaleTemp() {
+	matches, _ := filepath.Glob(filepath.Join(c.dir, "*.tmp"))
+	for _, m := range matches {
+		info, err := os.Lstat(m)
+		if err == nil && info.Mode().IsRegular() && time.Since(info.ModTime()) > staleTempAge {
+			_ = os.Remove(m)
+		}
+	}
+}
+
+// writeFileAtomic writes data to a new file beside path and renames it
+// over path. The temporary file is created exclusively, so no symbolic
+// link planted in its place is followed, and the rename replaces a link at
+// path rather than writing through it.
+func writeFileAtomic(path string, data []byte) (err error) {
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := path + "." + hex.EncodeToString(rnd[:]) + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	// The umask may have removed bits; set exactly owner read and write.
+	if err = f.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return renameReplace(tmp, path)
+}

@@ -1,0 +1,265 @@
+package sessioncache
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/sessioncache/sessioncache/internal/pyjson"
+)
+
+// Entry is one cached credential set: the response of the call that made
+// it, as botocore stores it.
+type Entry struct {
+	// ProviderType is "sso" for SSO role credentials and empty otherwise,
+	// as in the AWS CLI's files.
+	ProviderType string
+	Credentials  EntryCredentials
+	// AssumedRoleUser is set for assumed roles and web identity roles.
+	AssumedRoleUser *AssumedRoleUser
+	// RequestID is the STS request id, kept for the ResponseMetadata block.
+	RequestID string
+
+	// extra holds the top-level fields this package does not know, so that
+	// a rewrite keeps them.
+	extra map[string]json.RawMessage
+}
+
+// EntryCredentials are the temporary credentials of an Entry.
+type EntryCredentials struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      time.Time
+	// AccountID is absent from files written by older botocore versions.
+	AccountID string
+}
+
+// AssumedRoleUser identifies the role session an Entry belongs to.
+type AssumedRoleUser struct {
+	AssumedRoleID string
+	ARN           string
+}
+
+// ExpiresWithin reports whether fewer than d remain before the entry
+// expires at time now. botocore refreshes when fewer than 15 minutes remain.
+func (e *Entry) ExpiresWithin(now time.Time, d time.Duration) bool {
+	return e.Credentials.Expiration.Sub(now) < d
+}
+
+// AWSCredentials returns the entry's credentials in the SDK's form.
+func (e *Entry) AWSCredentials(source string) aws.Credentials {
+	return aws.Credentials{
+		AccessKeyID:     e.Credentials.AccessKeyID,
+		SecretAccessKey: e.Credentials.SecretAccessKey,
+		SessionToken:    e.Credentials.SessionToken,
+		Source:          source,
+		CanExpire:       true,
+		Expires:         e.Credentials.Expiration,
+		AccountID:       e.Credentials.AccountID,
+	}
+}
+
+// maxEntrySize bounds what is read of a cache file; real entries are a few
+// kilobytes.
+const maxEntrySize = 1 << 20
+
+// ErrDamagedEntry is wrapped by the errors of entries that cannot be used.
+var ErrDamagedEntry = errors.New("damaged cache entry")
+
+type fileEntry struct {
+	ProviderType    *string           `json:"ProviderType"`
+	Credentials     *fileCredentials  `json:"Credentials"`
+	AssumedRoleUser *fileAssumedRole  `json:"AssumedRoleUser"`
+	Metadata        *fileResponseMeta `json:"ResponseMetadata"`
+}
+
+type fileCredentials struct {
+	AccessKeyID     *string `json:"AccessKeyId"`
+	SecretAccessKey *string `json:"SecretAccessKey"`
+	SessionToken    *string `json:"SessionToken"`
+	Expiration      *string `json:"Expiration"`
+	AccountID       *string `json:"AccountId"`
+}
+
+type fileAssumedRole struct {
+	AssumedRoleID string `json:"AssumedRoleId"`
+	ARN           string `json:"Arn"`
+}
+
+type fileResponseMeta struct {
+	RequestID string `json:"RequestId"`
+}
+
+var knownFields = map[string]bool{"ProviderType": true, "Credentials": true, "AssumedRoleUser": true, "ResponseMetadata": true}
+
+// DecodeEntry parses a cache file. Any problem (not JSON, wrong types,
+// missing credentials, an expiry that cannot be read) is an error wrapping
+// ErrDamagedEntry; callers treat it as a cache miss.
+func DecodeEntry(data []byte) (*Entry, error) {
+	if len(data) > maxEntrySize {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrDamagedEntry, maxEntrySize)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, jsonProblem(err))
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("%w: not a JSON object", ErrDamagedEntry)
+	}
+	var f fileEntry
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, jsonProblem(err))
+	}
+	c := f.Credentials
+	switch {
+	case c == nil:
+		return nil, fmt.Errorf("%w: no Credentials", ErrDamagedEntry)
+	case c.AccessKeyID == nil || *c.AccessKeyID == "":
+		return nil, fmt.Errorf("%w: no AccessKeyId", ErrDamagedEntry)
+	case c.SecretAccessKey == nil || *c.SecretAccessKey == "":
+		return nil, fmt.Errorf("%w: no SecretAccessKey", ErrDamagedEntry)
+	case c.SessionToken == nil || *c.SessionToken == "":
+		return nil, fmt.Errorf("%w: no SessionToken", ErrDamagedEntry)
+	case c.Expiration == nil:
+		return nil, fmt.Errorf("%w: no Expiration", ErrDamagedEntry)
+	}
+	exp, err := ParseExpiration(*c.Expiration)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, err)
+	}
+	e := &Entry{Credentials: EntryCredentials{
+		AccessKeyID:     *c.AccessKeyID,
+		SecretAccessKey: *c.SecretAccessKey,
+		SessionToken:    *c.SessionToken,
+		Expiration:      exp,
+	}}
+	if c.AccountID != nil {
+		e.Credentials.AccountID = *c.AccountID
+	}
+	if f.ProviderType != nil {
+		e.ProviderType = *f.ProviderType
+	}
+	if f.AssumedRoleUser != nil {
+		e.AssumedRoleUser = &AssumedRoleUser{AssumedRoleID: f.AssumedRoleUser.AssumedRoleID, ARN: f.AssumedRoleUser.ARN}
+	}
+	if f.Metadata != nil {
+		e.RequestID = f.Metadata.RequestID
+	}
+	for k, v := range raw {
+		if !knownFields[k] {
+			if e.extra == nil {
+				e.extra = make(map[string]json.RawMessage)
+			}
+			e.extra[k] = v
+		}
+	}
+	return e, nil
+}
+
+// jsonProblem describes a decoding error without quoting the input, which
+// may hold secrets.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %s is a JSON %s", typ.Field, typ.Value)
+	default:
+		return "not valid JSON"
+	}
+}
+
+// Encode returns the entry as botocore writes it: the STS response with
+// json.dumps's separators and the expiry as RFC 3339 UTC, which every
+// botocore version parses.
+func (e *Entry) Encode() ([]byte, error) {
+	creds := pyjson.Object{
+		{Key: "AccessKeyId", Value: e.Credentials.AccessKeyID},
+		{Key: "SecretAccessKey", Value: e.Credentials.SecretAccessKey},
+		{Key: "SessionToken", Value: e.Credentials.SessionToken},
+		{Key: "Expiration", Value: e.Credentials.Expiration.UTC().Format(time.RFC3339)},
+	}
+	if e.Credentials.AccountID != "" {
+		creds = append(creds, pyjson.Member{Key: "AccountId", Value: e.Credentials.AccountID})
+	}
+	var obj pyjson.Object
+	if e.ProviderType != "" {
+		obj = append(obj, pyjson.Member{Key: "ProviderType", Value: e.ProviderType})
+	}
+	obj = append(obj, pyjson.Member{Key: "Credentials", Value: creds})
+	if u := e.AssumedRoleUser; u != nil {
+		obj = append(obj, pyjson.Member{Key: "AssumedRoleUser", Value: pyjson.Object{
+			{Key: "AssumedRoleId", Value: u.AssumedRoleID},
+			{Key: "Arn", Value: u.ARN},
+		}})
+	}
+	for _, k := range sortedKeys(e.extra) {
+		var v any
+		dec := json.NewDecoder(strings.NewReader(string(e.extra[k])))
+		dec.UseNumber()
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("sessioncache: encode field %s: %w", k, err)
+		}
+		obj = append(obj, pyjson.Member{Key: k, Value: toPy(v)})
+	}
+	if e.ProviderType == "" {
+		obj = append(obj, pyjson.Member{Key: "ResponseMetadata", Value: pyjson.Object{
+			{Key: "RequestId", Value: e.RequestID},
+			{Key: "HTTPStatusCode", Value: 200},
+			{Key: "HTTPHeaders", Value: pyjson.Object{}},
+			{Key: "RetryAttempts", Value: 0},
+		}})
+	}
+	return pyjson.Marshal(obj, pyjson.Default, false)
+}
+
+// ParseExpiration reads every spelling of Expiration found in cache files:
+// RFC 3339 with or without fractions or offsets (AWS CLI), and the "UTC"
+// suffix boto3 writes ("2026-11-28T20:39:06UTC").
+func ParseExpiration(s string) (time.Time, error) {
+	v := strings.TrimSpace(s)
+	for _, suffix := range []string{"UTC", "GMT"} {
+		if strings.HasSuffix(v, suffix) {
+			v = strings.TrimSuffix(v, suffix) + "Z"
+			break
+		}
+	}
+	v = strings.Replace(v, " ", "T", 1)
+	var t time.Time
+	var err error
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"} {
+		if t, err = time.Parse(layout, v); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("expiration %q is not a time", truncate(s, 40))
+	}
+	if t.Year() < 2000 || t.Year() > 9000 {
+		return time.Time{}, fmt.Errorf("expiration %q is out of range", truncate(s, 40))
+	}
+	return t.UTC(), nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,80 @@
+//go:build unix
+
+package sessioncache
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+)
+
+const pathSeparator = '/'
+
+// readEntryFile reads an entry that only the current user could have
+// written. It refuses symbolic links and files or directories owned by
+// another user or writable by group or others, and tightens an entry that
+// others may read to 0600.
+func readEntryFile(dir, path string) ([]byte, error) {
+	if err := checkTrusted(dir, true); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if isSymlinkErr(err) {
+			return nil, fmt.Errorf("%w: a symbolic link", ErrUntrustedEntry)
+		}
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
+	}
+	if err := trustedOwner(info, false); err != nil {
+		return nil, err
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		// Others could read it; it is still ours, so close that door.
+		_ = f.Chmod(0o600)
+	}
+	return io.ReadAll(io.LimitReader(f, maxEntrySize+1))
+}
+
+func checkTrusted(dir string, isDir bool) error {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if info.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%w: directory %s is a symbolic link", ErrUntrustedEntry, dir)
+	}
+	return trustedOwner(info, isDir)
+}
+
+func trustedOwner(info os.FileInfo, isDir bool) error {
+	what := "file"
+	if isDir {
+		what = "directory"
+	}
+	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("%w: %s owned by uid %d", ErrUntrustedEntry, what, st.Uid)
+	}
+	if info.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%w: %s writable by group or others (mode %04o)", ErrUntrustedEntry, what, info.Mode().Perm())
+	}
+	return nil
+}
+
+func isSymlinkErr(err error) bool {
+	// open(2) with O_NOFOLLOW fails with ELOOP on a link (EMLINK on some BSDs).
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err == syscall.ELOOP || pe.Err == syscall.EMLINK
+	}
+	return false
+}
+
+func renameReplace(from, to string) error { return os.Rename(from, to) }

@@ -1,0 +1,43 @@
+//go:build windows
+
+package sessioncache
+
+import (
+	"errors"
+	"io"
+	"os"
+	"time"
+)
+
+const pathSeparator = '\\'
+
+// readEntryFile reads an entry. Windows protects the profile directory
+// with ACLs, so no owner or mode checks are made here.
+func readEntryFile(dir, path string) ([]byte, error) {
+	info, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode()&os.ModeSymlink != 0 {
+		return nil, ErrUntrustedEntry
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxEntrySize+1))
+}
+
+// renameReplace retries briefly: on Windows a rename fails while another
+// process has the target open for reading.
+func renameReplace(from, to string) error {
+	var err error
+	for i := 0; i < 20; i++ {
+		if err = os.Rename(from, to); err == nil || !errors.Is(err, os.ErrPermission) {
+			return err
+		}
+		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
+	}
+	return err
+}

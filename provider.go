@@ -1,0 +1,129 @@
+package sessioncache
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// DefaultExpiryWindow is how long before expiry an entry stops being used:
+// botocore refreshes when fewer than 15 minutes remain, and an entry the
+// AWS CLI would refresh must not be served here either.
+const DefaultExpiryWindow = 15 * time.Minute
+
+// timeNow is a variable so that tests can move the clock.
+var timeNow = time.Now
+
+// Fetcher makes the credentials a Provider caches: one STS call (or SSO
+// portal call) whose response becomes an Entry.
+type Fetcher interface {
+	// CacheKey returns the key of the entry, derived as botocore does.
+	CacheKey() string
+	// Fetch calls the service, prompting for MFA if it must.
+	Fetch(ctx context.Context) (*Entry, error)
+}
+
+// ProviderOptions configure a Provider.
+type ProviderOptions struct {
+	// Cache is where entries are read and written. Default: nil, no file
+	// cache; every Retrieve fetches.
+	Cache *FileCache
+	// ExpiryWindow is how long before expiry an entry is refreshed.
+	// Default: DefaultExpiryWindow.
+	ExpiryWindow time.Duration
+	// Logger receives a warning when an entry cannot be written, and debug
+	// lines about hits and misses. Default: discard.
+	Logger *slog.Logger
+	// Source names the provider in aws.Credentials.Source.
+	// Default: "sessioncache".
+	Source string
+}
+
+// Provider is an aws.CredentialsProvider that serves credentials from the
+// AWS CLI's cache and fetches, caches and serves new ones when the cache
+// has none that stay valid for the expiry window.
+//
+// Before it fetches, it takes the entry's lock and reads the cache again,
+// so that of many processes that start together only one prompts for MFA
+// and calls STS, and the others use what it wrote. It is safe for
+// concurrent use. Wrap it in aws.NewCredentialsCache to keep credentials
+// in memory between calls, as LoadDefaultConfig does.
+type Provider struct {
+	fetcher  Fetcher
+	opts     ProviderOptions
+	warnOnce sync.Once
+}
+
+// NewProvider returns a Provider for the credentials f fetches.
+func NewProvider(f Fetcher, optFns ...func(*ProviderOptions)) *Provider {
+	p := &Provider{fetcher: f, opts: ProviderOptions{ExpiryWindow: DefaultExpiryWindow, Source: "sessioncache"}}
+	for _, fn := range optFns {
+		fn(&p.opts)
+	}
+	if p.opts.Logger == nil {
+		p.opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return p
+}
+
+// Retrieve returns credentials that stay valid for at least the expiry
+// window, from the cache when it can.
+func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	key := p.fetcher.CacheKey()
+	c := p.opts.Cache
+	if c != nil {
+		if e := p.lookup(key); e != nil {
+			return e.AWSCredentials(p.opts.Source), nil
+		}
+		unlock, err := c.Lock(ctx, key)
+		switch {
+		case err == nil:
+			defer unlock()
+			// Whoever held the lock may have written a fresh entry.
+			if e := p.lookup(key); e != nil {
+				return e.AWSCredentials(p.opts.Source), nil
+			}
+		case ctx.Err() != nil:
+			return aws.Credentials{}, err
+		default:
+			p.opts.Logger.Debug("fetching without the cache lock", "key", key, "error", err.Error())
+		}
+	}
+	e, err := p.fetcher.Fetch(ctx)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	if c != nil {
+		if err := c.Set(key, e); err != nil {
+			// The credentials are good; only the next process loses.
+			p.warnOnce.Do(func() {
+				p.opts.Logger.Warn("could not write the credential cache", "error", err.Error())
+			})
+		} else {
+			p.opts.Logger.Debug("cache entry written", "key", key, "expires", e.Credentials.Expiration)
+		}
+	}
+	return e.AWSCredentials(p.opts.Source), nil
+}
+
+// lookup returns key's entry when it is usable for the expiry window.
+func (p *Provider) lookup(key string) *Entry {
+	e, err := p.opts.Cache.Get(key)
+	switch {
+	case errors.Is(err, ErrNotCached):
+		p.opts.Logger.Debug("cache miss", "key", key)
+		return nil
+	case err != nil:
+		p.opts.Logger.Debug("cache miss", "key", key, "reason", err.Error())
+		return nil
+	case e.ExpiresWithin(timeNow(), p.opts.ExpiryWindow):
+		p.opts.Logger.Debug("cache entry expires soon", "key", key, "expires", e.Credentials.Expiration)
+		return nil
+	}
+	p.opts.Logger.Debug("cache hit", "key", key, "expires", e.Credentials.Expiration)
+	return e
+}
