@@ -9,7 +9,6 @@ import (
 	"syscall"
 )
 
-const pathSeparator = '/'
 
 // readEntryFile reads an entry that only the current user could have
 // written. It refuses symbolic links and files or directories owned by
