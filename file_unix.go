@@ -9,7 +9,6 @@ import (
 	"syscall"
 )
 
-
 // readEntryFile reads an entry that only the current user could have
 // written. It refuses symbolic links and files or directories owned by
 // another user or writable by group or others, and tightens an entry that

@@ -9,7 +9,6 @@ import (
 	"time"
 )
 
-
 // readEntryFile reads an entry. Windows protects the profile directory
 // with ACLs, so no owner or mode checks are made here.
 func readEntryFile(dir, path string) ([]byte, error) {
