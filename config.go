@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -197,19 +198,82 @@ func (r *resolver) resolve(ctx context.Context, cfg aws.Config, sc *config.Share
 			o.Region = "us-east-1"
 		}
 	})
+	return r.provider(NewAssumeRoleFetcher(client, sc.RoleARN, r.assumeRoleOptions(sc))), nil
+}
+
+// assumeRoleOptions maps a profile's settings to AssumeRole's, as the AWS
+// CLI does.
+func (r *resolver) assumeRoleOptions(sc *config.SharedConfig) func(*AssumeRoleOptions) {
 	duration := r.duration
 	if sc.RoleDurationSeconds != nil {
 		duration = *sc.RoleDurationSeconds
 	}
-	f := NewAssumeRoleFetcher(client, sc.RoleARN, func(o *AssumeRoleOptions) {
+	return func(o *AssumeRoleOptions) {
 		o.RoleSessionName = sc.RoleSessionName
 		o.ExternalID = sc.ExternalID
 		o.SerialNumber = sc.MFASerial
 		o.TokenProvider = r.tokenProvider
 		o.Duration = duration
 		o.Profile = sc.Profile
+	}
+}
+
+// ProfileEntry is one cache entry that a profile's credentials use.
+type ProfileEntry struct {
+	// Profile is the profile whose settings make the entry: the selected
+	// profile, or a source profile of its chain.
+	Profile string
+	// Kind is "assume-role".
+	Kind string
+	// Key is the entry's cache key.
+	Key string
+	// RoleARN is the role the entry's credentials belong to.
+	RoleARN string
+}
+
+// ProfileEntries returns the cache entries the selected profile uses, as
+// LoadDefaultConfig would select and resolve it, from the first hop of a
+// role chain to the profile itself. A profile that assumes no role uses
+// none. Nothing is read from the cache and no service is called.
+func (l *Loader) ProfileEntries(ctx context.Context, optFns ...func(*config.LoadOptions) error) ([]ProfileEntry, error) {
+	var lo config.LoadOptions
+	for _, fn := range optFns {
+		if err := fn(&lo); err != nil {
+			return nil, err
+		}
+	}
+	profile := lo.SharedConfigProfile
+	if profile == "" {
+		env, err := config.NewEnvConfig()
+		if err != nil {
+			return nil, err
+		}
+		profile = env.SharedConfigProfile
+	}
+	if profile == "" {
+		profile = config.DefaultSharedConfigProfile
+	}
+	sc, err := config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) {
+		o.ConfigFiles = lo.SharedConfigFiles
+		o.CredentialsFiles = lo.SharedCredentialsFiles
 	})
-	return r.provider(f), nil
+	if err != nil {
+		return nil, err
+	}
+	r, err := l.resolver(&lo, optFns)
+	if err != nil {
+		return nil, err
+	}
+	var out []ProfileEntry
+	for p := &sc; p != nil; p = p.Source {
+		if p.RoleARN == "" {
+			continue
+		}
+		f := NewAssumeRoleFetcher(nil, p.RoleARN, r.assumeRoleOptions(p))
+		out = append(out, ProfileEntry{Profile: p.Profile, Kind: "assume-role", Key: f.CacheKey(), RoleARN: p.RoleARN})
+	}
+	slices.Reverse(out)
+	return out, nil
 }
 
 func (r *resolver) provider(f Fetcher) *Provider {
