@@ -79,10 +79,7 @@ func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.L
 		}
 		profile = config.DefaultSharedConfigProfile
 	}
-	sc, err := config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) {
-		o.ConfigFiles = lo.SharedConfigFiles
-		o.CredentialsFiles = lo.SharedCredentialsFiles
-	})
+	sc, err := config.LoadSharedConfigProfile(ctx, profile, sharedFiles(&lo, &env))
 	if err != nil || !assumesRole(&sc) {
 		// Missing profiles and profiles with nothing to cache behave, and
 		// fail, exactly as in the SDK.
@@ -242,21 +239,18 @@ func (l *Loader) ProfileEntries(ctx context.Context, optFns ...func(*config.Load
 			return nil, err
 		}
 	}
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return nil, err
+	}
 	profile := lo.SharedConfigProfile
 	if profile == "" {
-		env, err := config.NewEnvConfig()
-		if err != nil {
-			return nil, err
-		}
 		profile = env.SharedConfigProfile
 	}
 	if profile == "" {
 		profile = config.DefaultSharedConfigProfile
 	}
-	sc, err := config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) {
-		o.ConfigFiles = lo.SharedConfigFiles
-		o.CredentialsFiles = lo.SharedCredentialsFiles
-	})
+	sc, err := config.LoadSharedConfigProfile(ctx, profile, sharedFiles(&lo, &env))
 	if err != nil {
 		return nil, err
 	}
@@ -345,4 +339,26 @@ func (r *resolver) sdkCredentials(ctx context.Context, profile string) (aws.Cred
 		return nil, errors.New("sessioncache: profile " + profile + " has no credentials")
 	}
 	return cfg.Credentials, nil
+}
+
+// sharedFiles picks the config and credentials files as the SDK's loader
+// does: the load options, else AWS_CONFIG_FILE and
+// AWS_SHARED_CREDENTIALS_FILE, else the files in the home directory.
+func sharedFiles(lo *config.LoadOptions, env *config.EnvConfig) func(*config.LoadSharedConfigOptions) {
+	return func(o *config.LoadSharedConfigOptions) {
+		o.ConfigFiles = lo.SharedConfigFiles
+		if o.ConfigFiles == nil {
+			o.ConfigFiles = []string{config.DefaultSharedConfigFilename()}
+			if env.SharedConfigFile != "" {
+				o.ConfigFiles = []string{env.SharedConfigFile}
+			}
+		}
+		o.CredentialsFiles = lo.SharedCredentialsFiles
+		if o.CredentialsFiles == nil {
+			o.CredentialsFiles = []string{config.DefaultSharedCredentialsFilename()}
+			if env.SharedCredentialsFile != "" {
+				o.CredentialsFiles = []string{env.SharedCredentialsFile}
+			}
+		}
+	}
 }
