@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,8 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -28,8 +30,9 @@ type Loader struct {
 	// DisableCache keeps credentials in memory only, as the SDK does.
 	// Default: false.
 	DisableCache bool
-	// TokenProvider gives MFA codes. Default: TerminalPrompt, or the
-	// TokenProvider set with config.WithAssumeRoleCredentialOptions.
+	// TokenProvider gives MFA codes, for roles and for MFA sessions.
+	// Default: TerminalPrompt, or the TokenProvider set with
+	// config.WithAssumeRoleCredentialOptions.
 	TokenProvider TokenProvider
 	// ExpiryWindow is how long before expiry cached credentials are
 	// refreshed. Default: DefaultExpiryWindow (15 minutes, as botocore).
@@ -41,18 +44,57 @@ type Loader struct {
 	// than a second, typically while its user types an MFA code. Default:
 	// a one-line note on the terminal.
 	OnWait func(pid int)
+	// ChainMFASession assumes the role of a profile whose source_profile
+	// is an MFA session profile (long-term keys and mfa_serial, no
+	// role_arn) with the source's cached MFA session, and sends no MFA code
+	// with AssumeRole: one code then serves every such role for as long as
+	// the session lasts (12 hours by default), where the AWS CLI asks for a
+	// code per role every hour. AWS treats such a role as chained and
+	// grants it at most one hour, refusing a duration_seconds above 3600.
+	// The role profile's mfa_serial is not sent but stays in the role's
+	// cache key, the key the AWS CLI gives the profile, so the CLI uses the
+	// entry too. Default: false, as the AWS CLI: the source's long-term
+	// keys sign AssumeRole, which carries the role profile's mfa_serial
+	// and a code.
+	ChainMFASession bool
 }
 
+// Kinds of cache entries, as ProfileEntry.Kind names them.
+const (
+	// KindAssumeRole is a role assumed with AssumeRole (role_arn with
+	// source_profile or credential_source). Key: AssumeRoleKey.
+	KindAssumeRole = "assume-role"
+	// KindWebIdentity is a role assumed with AssumeRoleWithWebIdentity
+	// (role_arn with web_identity_token_file, or AWS_ROLE_ARN with
+	// AWS_WEB_IDENTITY_TOKEN_FILE). Key: WebIdentityKey.
+	KindWebIdentity = "web-identity"
+	// KindSSO is the role credentials of an IAM Identity Center profile
+	// (sso_session or sso_start_url, with sso_account_id and
+	// sso_role_name). Key: SSOKey.
+	KindSSO = "sso"
+	// KindMFASession is an MFA session made with GetSessionToken for a
+	// profile with long-term keys and mfa_serial. Key: SessionTokenKey.
+	KindMFASession = "mfa-session"
+)
+
 // LoadDefaultConfig is config.LoadDefaultConfig, with the same options
-// and behaviour, except that when the selected profile assumes a role the
-// credentials are served from, and saved to, the AWS CLI's cache. It uses
-// the zero Loader.
+// and behaviour, except that the temporary credentials the AWS CLI caches
+// are served from, and saved to, its cache: assumed roles, web identity
+// roles and SSO role credentials. A profile with long-term keys and
+// mfa_serial but no role_arn, whose keys the SDK would use as they are,
+// gets an MFA session instead, prompted for once and cached for hours.
+// It uses the zero Loader.
 func LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	var l Loader
 	return l.LoadDefaultConfig(ctx, optFns...)
 }
 
 // LoadDefaultConfig is config.LoadDefaultConfig with l's cache settings.
+//
+// Of the provider options, it honours the TokenProvider and Duration of
+// config.WithAssumeRoleCredentialOptions, the RoleARN, RoleSessionName,
+// Duration and Policy of config.WithWebIdentityRoleCredentialOptions, and
+// config.WithSSOTokenProviderOptions.
 func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	var lo config.LoadOptions
 	for _, fn := range optFns {
@@ -64,25 +106,10 @@ func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.L
 		// The caller chose the credentials: nothing to cache.
 		return config.LoadDefaultConfig(ctx, optFns...)
 	}
-	env, err := config.NewEnvConfig()
-	if err != nil {
-		return aws.Config{}, err
-	}
-	profile := lo.SharedConfigProfile
-	if profile == "" {
-		profile = env.SharedConfigProfile
-	}
-	if profile == "" {
-		// The SDK prefers keys in the environment to the default profile.
-		if env.Credentials.HasKeys() || env.WebIdentityTokenFilePath != "" {
-			return config.LoadDefaultConfig(ctx, optFns...)
-		}
-		profile = config.DefaultSharedConfigProfile
-	}
-	sc, err := config.LoadSharedConfigProfile(ctx, profile, sharedFiles(&lo, &env))
-	if err != nil || !assumesRole(&sc) {
-		// Missing profiles and profiles with nothing to cache behave, and
-		// fail, exactly as in the SDK.
+	sc, err := selectProfile(ctx, &lo)
+	if err != nil || sc == nil || !cachesCredentials(sc) {
+		// Missing profiles, keys in the environment and profiles with
+		// nothing to cache behave, and fail, exactly as in the SDK.
 		return config.LoadDefaultConfig(ctx, optFns...)
 	}
 
@@ -97,7 +124,7 @@ func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.L
 	if err != nil {
 		return aws.Config{}, err
 	}
-	p, err := r.resolve(ctx, cfg, &sc)
+	p, err := r.resolve(ctx, cfg, sc)
 	if err != nil {
 		return aws.Config{}, err
 	}
@@ -105,31 +132,108 @@ func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.L
 	return cfg, nil
 }
 
-// assumesRole reports whether a profile's credentials come from an STS
-// role the AWS CLI caches.
-func assumesRole(sc *config.SharedConfig) bool {
-	return sc.RoleARN != ""
+// selectProfile returns the settings whose credentials the SDK would use,
+// in its order: a profile chosen in code, else keys in the environment
+// (then it returns nil), else a web identity in the environment (then the
+// settings are the AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and
+// AWS_ROLE_SESSION_NAME variables, under no profile name), else the
+// profile $AWS_PROFILE or default.
+func selectProfile(ctx context.Context, lo *config.LoadOptions) (*config.SharedConfig, error) {
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return nil, err
+	}
+	if lo.SharedConfigProfile == "" {
+		switch {
+		case env.Credentials.HasKeys():
+			return nil, nil
+		case env.WebIdentityTokenFilePath != "":
+			return &config.SharedConfig{
+				RoleARN:              env.RoleARN,
+				RoleSessionName:      env.RoleSessionName,
+				WebIdentityTokenFile: env.WebIdentityTokenFilePath,
+			}, nil
+		}
+	}
+	profile := lo.SharedConfigProfile
+	if profile == "" {
+		profile = env.SharedConfigProfile
+	}
+	if profile == "" {
+		profile = config.DefaultSharedConfigProfile
+	}
+	sc, err := config.LoadSharedConfigProfile(ctx, profile, sharedFiles(lo, &env))
+	if err != nil {
+		return nil, err
+	}
+	return &sc, nil
+}
+
+// cachesCredentials reports whether the credentials of a profile, as the
+// SDK resolves it, are temporary ones this package caches: an assumed role
+// (of any source), a web identity role, SSO role credentials, or an MFA
+// session.
+func cachesCredentials(sc *config.SharedConfig) bool {
+	switch {
+	case sc.RoleARN != "":
+		return true
+	case sc.Credentials.HasKeys():
+		return isMFASession(sc)
+	case sc.CredentialSource != "" || sc.WebIdentityTokenFile != "":
+		// Without role_arn the SDK refuses these; let it.
+		return false
+	}
+	return ssoComplete(sc)
+}
+
+// isMFASession reports whether a profile's long-term keys make an MFA
+// session: it sets mfa_serial and assumes no role. Keys that are already
+// temporary cannot: STS refuses GetSessionToken for them.
+func isMFASession(sc *config.SharedConfig) bool {
+	return sc.Credentials.HasKeys() && sc.Credentials.SessionToken == "" &&
+		sc.MFASerial != "" && sc.RoleARN == ""
+}
+
+// ssoComplete reports whether a profile holds all the SSO settings the
+// SDK requires; an incomplete one is left to the SDK and its errors.
+func ssoComplete(sc *config.SharedConfig) bool {
+	if sc.SSOAccountID == "" || sc.SSORoleName == "" {
+		return false
+	}
+	if sc.SSOSessionName != "" {
+		s := sc.SSOSession
+		return s != nil && s.SSORegion != "" && s.SSOStartURL != "" &&
+			(sc.SSORegion == "" || sc.SSORegion == s.SSORegion) &&
+			(sc.SSOStartURL == "" || sc.SSOStartURL == s.SSOStartURL)
+	}
+	return sc.SSORegion != "" && sc.SSOStartURL != ""
 }
 
 // resolver turns a profile into a chain of providers, mirroring the SDK's
 // own resolution order so that only the caching differs.
 type resolver struct {
-	cache         *FileCache
-	tokenProvider TokenProvider
-	duration      time.Duration
-	window        time.Duration
-	logger        *slog.Logger
-	userOpts      []func(*config.LoadOptions) error
-	cacheOpts     func(*aws.CredentialsCacheOptions)
+	cache           *FileCache
+	tokenProvider   TokenProvider
+	duration        time.Duration
+	window          time.Duration
+	logger          *slog.Logger
+	chainMFASession bool
+	userOpts        []func(*config.LoadOptions) error
+	cacheOpts       func(*aws.CredentialsCacheOptions)
+	webIdentityOpts func(*stscreds.WebIdentityRoleOptions)
+	ssoTokenOpts    func(*ssocreds.SSOTokenProviderOptions)
 }
 
 func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOptions) error) (*resolver, error) {
 	r := &resolver{
-		tokenProvider: l.TokenProvider,
-		window:        l.ExpiryWindow,
-		logger:        l.Logger,
-		userOpts:      optFns,
-		cacheOpts:     lo.CredentialsCacheOptions,
+		tokenProvider:   l.TokenProvider,
+		window:          l.ExpiryWindow,
+		logger:          l.Logger,
+		chainMFASession: l.ChainMFASession,
+		userOpts:        optFns,
+		cacheOpts:       lo.CredentialsCacheOptions,
+		webIdentityOpts: lo.WebIdentityRoleCredentialOptions,
+		ssoTokenOpts:    lo.SSOTokenProviderOptions,
 	}
 	if r.window == 0 {
 		r.window = DefaultExpiryWindow
@@ -168,35 +272,147 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 	return r, nil
 }
 
-// resolve returns the provider of sc's credentials. Every role hop of a
-// chain is cached under its own key, as botocore does.
-func (r *resolver) resolve(ctx context.Context, cfg aws.Config, sc *config.SharedConfig) (aws.CredentialsProvider, error) {
-	var src aws.CredentialsProvider
-	var err error
+// Steps of a credential chain that are not cached; the cached ones are
+// named by the Kind constants.
+const (
+	stepStatic           = "static"
+	stepCredentialSource = "credential-source"
+	stepSDK              = "sdk"
+)
+
+// step is one link of a profile's credential chain: where the credentials
+// of a profile come from, or the role it assumes with them.
+type step struct {
+	kind string
+	sc   *config.SharedConfig
+}
+
+// plan lays out the chain of sc's credentials, from the first source to
+// sc itself, in the order of the SDK's resolveCredsFromProfile. asSource
+// is set for the source profile of a role.
+func (r *resolver) plan(sc *config.SharedConfig, asSource bool) ([]step, error) {
+	var steps []step
 	switch {
 	case sc.Source != nil:
-		src, err = r.resolve(ctx, cfg, sc.Source)
+		src, err := r.plan(sc.Source, true)
+		if err != nil {
+			return nil, err
+		}
+		steps = src
 	case sc.Credentials.HasKeys():
-		src = credentials.StaticCredentialsProvider{Value: sc.Credentials}
+		kind := stepStatic
+		// As a role's source, the AWS CLI signs with the keys themselves.
+		if isMFASession(sc) && (!asSource || r.chainMFASession) {
+			kind = KindMFASession
+		}
+		steps = []step{{kind, sc}}
 	case sc.CredentialSource != "":
-		src, err = r.credentialSource(cfg, sc)
+		steps = []step{{stepCredentialSource, sc}}
+	case sc.WebIdentityTokenFile != "":
+		// role_arn is the web identity's own role: it is not assumed again.
+		return []step{{KindWebIdentity, sc}}, nil
+	case ssoComplete(sc):
+		steps = []step{{KindSSO, sc}}
 	case sc.RoleARN != "":
-		return nil, fmt.Errorf("sessioncache: profile %s sets role_arn but no source_profile, credential_source or web_identity_token_file", sc.Profile)
+		return nil, fmt.Errorf("sessioncache: profile %s sets role_arn but no source_profile, credential_source, web_identity_token_file or SSO settings", sc.Profile)
 	default:
-		// SSO, credential_process, containers, instance roles: the SDK's own.
-		src, err = r.sdkCredentials(ctx, sc.Profile)
+		// credential_process, containers, instance roles, incomplete SSO
+		// settings: the SDK's own.
+		steps = []step{{stepSDK, sc}}
 	}
-	if err != nil || sc.RoleARN == "" {
-		return src, err
+	if sc.RoleARN != "" {
+		steps = append(steps, step{KindAssumeRole, sc})
 	}
-	client := sts.NewFromConfig(cfg, func(o *sts.Options) {
-		o.Credentials = r.memoryCache(src)
+	return steps, nil
+}
+
+// resolve returns the provider of sc's credentials. Every cached step of a
+// chain is cached under its own key, as botocore does.
+func (r *resolver) resolve(ctx context.Context, cfg aws.Config, sc *config.SharedConfig) (aws.CredentialsProvider, error) {
+	steps, err := r.plan(sc, false)
+	if err != nil {
+		return nil, err
+	}
+	var p aws.CredentialsProvider
+	for i, s := range steps {
+		switch s.kind {
+		case stepStatic:
+			p = credentials.StaticCredentialsProvider{Value: s.sc.Credentials}
+		case stepCredentialSource:
+			p, err = r.credentialSource(cfg, s.sc)
+		case stepSDK:
+			p, err = r.sdkCredentials(ctx, s.sc.Profile)
+		default:
+			var f Fetcher
+			fromSession := i > 0 && steps[i-1].kind == KindMFASession
+			if f, err = r.fetcher(cfg, s, p, fromSession); err == nil {
+				p = r.provider(f)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// fetcher returns the fetcher of a cached step whose source credentials
+// come from src. fromSession is set for a role assumed with an MFA
+// session (see Loader.ChainMFASession).
+func (r *resolver) fetcher(cfg aws.Config, s step, src aws.CredentialsProvider, fromSession bool) (Fetcher, error) {
+	sc := s.sc
+	switch s.kind {
+	case KindAssumeRole:
+		var creds aws.CredentialsProvider
+		if src != nil {
+			creds = r.memoryCache(src)
+		}
+		client := r.stsClient(cfg, creds)
+		f := NewAssumeRoleFetcher(client, sc.RoleARN, r.assumeRoleOptions(sc))
+		if !fromSession {
+			return f, nil
+		}
+		// The session carries the MFA; the entry keeps the profile's key.
+		return rekeyed{NewAssumeRoleFetcher(client, sc.RoleARN, r.assumeRoleOptions(sc), func(o *AssumeRoleOptions) {
+			o.SerialNumber = ""
+		}), f.CacheKey()}, nil
+	case KindWebIdentity:
+		return r.webIdentityFetcher(cfg, sc), nil
+	case KindSSO:
+		return r.ssoFetcher(cfg, sc)
+	case KindMFASession:
+		client := r.stsClient(cfg, credentials.StaticCredentialsProvider{Value: sc.Credentials})
+		return NewSessionTokenFetcher(client, sc.Credentials.AccessKeyID, sc.MFASerial, func(o *SessionTokenOptions) {
+			o.TokenProvider = r.tokenProvider
+			if sc.RoleDurationSeconds != nil {
+				o.Duration = *sc.RoleDurationSeconds
+			}
+			o.Profile = sc.Profile
+		}), nil
+	}
+	return nil, fmt.Errorf("sessioncache: no fetcher for %s", s.kind)
+}
+
+// stsClient returns an STS client that signs with creds, in the region of
+// cfg or, as the AWS CLI, us-east-1 when cfg has none.
+func (r *resolver) stsClient(cfg aws.Config, creds aws.CredentialsProvider) *sts.Client {
+	return sts.NewFromConfig(cfg, func(o *sts.Options) {
+		if creds != nil {
+			o.Credentials = creds
+		}
 		if o.Region == "" {
 			o.Region = "us-east-1"
 		}
 	})
-	return r.provider(NewAssumeRoleFetcher(client, sc.RoleARN, r.assumeRoleOptions(sc))), nil
 }
+
+// rekeyed is a Fetcher whose entry is kept under another key.
+type rekeyed struct {
+	Fetcher
+	key string
+}
+
+func (f rekeyed) CacheKey() string { return f.key }
 
 // assumeRoleOptions maps a profile's settings to AssumeRole's, as the AWS
 // CLI does.
@@ -215,23 +431,78 @@ func (r *resolver) assumeRoleOptions(sc *config.SharedConfig) func(*AssumeRoleOp
 	}
 }
 
+// webIdentityFetcher maps a web identity profile, or the environment's
+// web identity, to a WebIdentityFetcher, with the options of
+// config.WithWebIdentityRoleCredentialOptions applied as the SDK applies
+// them.
+func (r *resolver) webIdentityFetcher(cfg aws.Config, sc *config.SharedConfig) *WebIdentityFetcher {
+	o := stscreds.WebIdentityRoleOptions{RoleARN: sc.RoleARN, RoleSessionName: sc.RoleSessionName}
+	if r.webIdentityOpts != nil {
+		r.webIdentityOpts(&o)
+	}
+	// The call is unsigned: the token is the credential.
+	client := r.stsClient(cfg, aws.AnonymousCredentials{})
+	return NewWebIdentityFetcher(client, o.RoleARN, sc.WebIdentityTokenFile, func(w *WebIdentityOptions) {
+		w.RoleSessionName = o.RoleSessionName
+		w.Duration = o.Duration
+		w.Policy = aws.ToString(o.Policy)
+		w.Profile = sc.Profile
+	})
+}
+
+// ssoFetcher maps an SSO profile to an SSOFetcher as the SDK's
+// resolveSSOCredentials does: the portal client in sso_region, and for an
+// sso_session the SDK's token provider, which refreshes the token.
+func (r *resolver) ssoFetcher(cfg aws.Config, sc *config.SharedConfig) (*SSOFetcher, error) {
+	ssoCfg := cfg.Copy()
+	startURL := sc.SSOStartURL
+	var opts []func(*SSOOptions)
+	if s := sc.SSOSession; sc.SSOSessionName != "" && s != nil {
+		ssoCfg.Region = s.SSORegion
+		startURL = s.SSOStartURL
+		path, err := ssocreds.StandardCachedTokenFilepath(s.Name)
+		if err != nil {
+			return nil, fmt.Errorf("sessioncache: find the SSO token of profile %s: %w", sc.Profile, err)
+		}
+		var tpOpts []func(*ssocreds.SSOTokenProviderOptions)
+		if r.ssoTokenOpts != nil {
+			tpOpts = append(tpOpts, r.ssoTokenOpts)
+		}
+		tp := ssocreds.NewSSOTokenProvider(ssooidc.NewFromConfig(ssoCfg), path, tpOpts...)
+		opts = append(opts, func(o *SSOOptions) {
+			o.SessionName = s.Name
+			o.TokenProvider = tp
+			o.CachedTokenFilepath = path
+		})
+	} else {
+		ssoCfg.Region = sc.SSORegion
+	}
+	opts = append(opts, func(o *SSOOptions) { o.Profile = sc.Profile })
+	return NewSSOFetcher(sso.NewFromConfig(ssoCfg), sc.SSOAccountID, sc.SSORoleName, startURL, opts...), nil
+}
+
 // ProfileEntry is one cache entry that a profile's credentials use.
 type ProfileEntry struct {
 	// Profile is the profile whose settings make the entry: the selected
-	// profile, or a source profile of its chain.
+	// profile, or a source profile of its chain. It is empty for a web
+	// identity set in the environment (AWS_ROLE_ARN and
+	// AWS_WEB_IDENTITY_TOKEN_FILE).
 	Profile string
-	// Kind is "assume-role".
+	// Kind is KindAssumeRole, KindWebIdentity, KindSSO or KindMFASession.
 	Kind string
 	// Key is the entry's cache key.
 	Key string
-	// RoleARN is the role the entry's credentials belong to.
+	// RoleARN is the role the entry's credentials belong to; for
+	// KindMFASession, the MFA device's serial; for KindSSO,
+	// "<account id>/<role name>".
 	RoleARN string
 }
 
 // ProfileEntries returns the cache entries the selected profile uses, as
-// LoadDefaultConfig would select and resolve it, from the first hop of a
-// role chain to the profile itself. A profile that assumes no role uses
-// none. Nothing is read from the cache and no service is called.
+// LoadDefaultConfig would select and resolve it, from the first source of
+// a chain to the profile itself. A profile whose credentials this package
+// does not cache, and keys in the environment, use none. Nothing is read
+// from the cache and no service is called.
 func (l *Loader) ProfileEntries(ctx context.Context, optFns ...func(*config.LoadOptions) error) ([]ProfileEntry, error) {
 	var lo config.LoadOptions
 	for _, fn := range optFns {
@@ -239,34 +510,45 @@ func (l *Loader) ProfileEntries(ctx context.Context, optFns ...func(*config.Load
 			return nil, err
 		}
 	}
-	env, err := config.NewEnvConfig()
-	if err != nil {
-		return nil, err
+	if lo.Credentials != nil {
+		return nil, nil
 	}
-	profile := lo.SharedConfigProfile
-	if profile == "" {
-		profile = env.SharedConfigProfile
-	}
-	if profile == "" {
-		profile = config.DefaultSharedConfigProfile
-	}
-	sc, err := config.LoadSharedConfigProfile(ctx, profile, sharedFiles(&lo, &env))
-	if err != nil {
+	sc, err := selectProfile(ctx, &lo)
+	if err != nil || sc == nil || !cachesCredentials(sc) {
 		return nil, err
 	}
 	r, err := l.resolver(&lo, optFns)
 	if err != nil {
 		return nil, err
 	}
+	steps, err := r.plan(sc, false)
+	if err != nil {
+		return nil, err
+	}
 	var out []ProfileEntry
-	for p := &sc; p != nil; p = p.Source {
-		if p.RoleARN == "" {
+	for i, s := range steps {
+		switch s.kind {
+		case stepStatic, stepCredentialSource, stepSDK:
 			continue
 		}
-		f := NewAssumeRoleFetcher(nil, p.RoleARN, r.assumeRoleOptions(p))
-		out = append(out, ProfileEntry{Profile: p.Profile, Kind: "assume-role", Key: f.CacheKey(), RoleARN: p.RoleARN})
+		fromSession := i > 0 && steps[i-1].kind == KindMFASession
+		f, err := r.fetcher(aws.Config{}, s, nil, fromSession)
+		if err != nil {
+			return nil, err
+		}
+		e := ProfileEntry{Profile: s.sc.Profile, Kind: s.kind, Key: f.CacheKey(), RoleARN: s.sc.RoleARN}
+		switch s.kind {
+		case KindMFASession:
+			e.RoleARN = s.sc.MFASerial
+		case KindSSO:
+			e.RoleARN = s.sc.SSOAccountID + "/" + s.sc.SSORoleName
+		case KindWebIdentity:
+			if wf, ok := f.(*WebIdentityFetcher); ok {
+				e.RoleARN = wf.roleARN
+			}
+		}
+		out = append(out, e)
 	}
-	slices.Reverse(out)
 	return out, nil
 }
 

@@ -31,17 +31,38 @@
 //
 // # What is cached
 //
-// When the selected profile (AWS_PROFILE, config.WithSharedConfigProfile,
-// or default) sets role_arn with source_profile or credential_source,
-// every role of the chain is cached under the key botocore gives it. An
-// entry with at least 15 minutes left is used with no MFA prompt and no
-// STS call; otherwise STS is called once and the response written to the
-// cache. Every other kind of profile is resolved by the SDK itself.
+// Every temporary credential the AWS CLI caches, each under the key and in
+// the form the CLI gives it:
+//
+//   - assumed roles: role_arn with source_profile or credential_source,
+//     every role of a chain under its own key;
+//   - web identity roles: role_arn with web_identity_token_file, or, when
+//     no profile is chosen in code and no keys are in the environment,
+//     AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE (and
+//     AWS_ROLE_SESSION_NAME); the token file is read only to call STS;
+//   - SSO role credentials: sso_session (or the legacy sso_start_url)
+//     with sso_account_id and sso_role_name, as AWS CLI v2 caches them;
+//     signing in stays with `aws sso login`.
+//
+// And one the AWS CLI cannot: a profile with long-term keys and mfa_serial
+// but no role_arn gets an MFA session (GetSessionToken), prompted for once
+// and cached for 12 hours, or for its duration_seconds. A role whose
+// source_profile is such a profile is assumed as the AWS CLI does, with
+// the code on AssumeRole, unless Loader.ChainMFASession assumes it from
+// the session instead.
+//
+// The credentials are selected as the SDK selects them: the profile of
+// config.WithSharedConfigProfile, else keys in the environment, else a web
+// identity in the environment, else the profile AWS_PROFILE or default.
+// An entry with at least 15 minutes left is used with no MFA prompt and no
+// call; otherwise the service is called once and the response written to
+// the cache. Every other kind of profile is resolved by the SDK itself.
 //
 // # Compatibility
 //
 // Keys are the SHA-1 of Python's json.dumps(args, sort_keys=True) of the
-// AssumeRole parameters the profile sets, so they match botocore's for
+// AssumeRole parameters the profile sets (for SSO, of the account, role
+// and session name or start URL), so they match botocore's for
 // every setting, including role_session_name, external_id, mfa_serial and
 // duration_seconds. DurationSeconds is sent only when the profile sets it,
 // as the AWS CLI does. Files are the STS response as botocore writes it;
