@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+)
+
+// markerEnv is set in the environment of commands that exec runs, to the
+// profile whose credentials they hold.
+const markerEnv = "SESSIONCACHE_PROFILE"
+
+// exitNotFound and exitCannotRun are the statuses shells use for a command
+// that is not found and one that cannot be run.
+const (
+	exitNotFound  = 127
+	exitCannotRun = 126
+)
+
+// credentialEnv are the variables that would compete with the credentials
+// exec sets, or say where else to find credentials. Names ending in "*"
+// are prefixes.
+var credentialEnv = []string{
+	"AWS_PROFILE",
+	"AWS_DEFAULT_PROFILE",
+	"AWS_ACCESS_KEY_ID",
+	"AWS_ACCESS_KEY",
+	"AWS_SECRET_ACCESS_KEY",
+	"AWS_SECRET_KEY",
+	"AWS_SESSION_TOKEN",
+	"AWS_SECURITY_TOKEN",
+	"AWS_CREDENTIAL_EXPIRATION",
+	"AWS_ACCOUNT_ID",
+	"AWS_WEB_IDENTITY_TOKEN_FILE",
+	"AWS_ROLE_ARN",
+	"AWS_ROLE_SESSION_NAME",
+	"AWS_CONTAINER_CREDENTIALS_*",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN*",
+	markerEnv,
+}
+
+func newExecCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "exec [-p PROFILE] -- COMMAND [ARGS...]",
+		Short: "Run a command with the profile's credentials in its environment",
+		Long: `Exec runs COMMAND with the profile's credentials in AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION, and
+its region in AWS_REGION and AWS_DEFAULT_REGION. Variables that would
+override them, such as AWS_PROFILE, are removed, and SESSIONCACHE_PROFILE
+names the profile. With no command, it runs $SHELL.
+
+The credentials are those of the moment: they are not refreshed while the
+command runs. The exit status is the command's.`,
+		Example: "  sessioncache exec -p admin -- aws s3 ls\n  sessioncache exec -p admin -- terraform plan",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runExec(cmd.Context(), g, args)
+		},
+	}
+	// Everything after the command's name is the command's.
+	cmd.Flags().SetInterspersed(false)
+	return cmd
+}
+
+func runExec(ctx context.Context, g *globals, argv []string) error {
+	if p := os.Getenv(markerEnv); p != "" {
+		return fmt.Errorf("already inside `sessioncache exec` for profile %s: leave that shell (exit) before running exec again", p)
+	}
+	if len(argv) == 0 {
+		argv = []string{defaultShell()}
+	}
+	creds, cfg, err := g.retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	profile, _ := g.profileName()
+	env := execEnv(os.Environ(), creds, cfg.Region, profile)
+	if l := g.logger(); l != nil {
+		l.Debug("running command", "command", argv[0], "profile", profile, "expires", creds.Expires)
+	}
+	return runCommand(argv, env, g)
+}
+
+// execEnv returns base without the variables of credentialEnv, and with
+// the credentials, the region when there is one, and the marker.
+func execEnv(base []string, c aws.Credentials, region, profile string) []string {
+	env := make([]string, 0, len(base)+8)
+	for _, kv := range base {
+		name, _, _ := strings.Cut(kv, "=")
+		if isCredentialEnv(name) || (region != "" && (envNameEqual(name, "AWS_REGION") || envNameEqual(name, "AWS_DEFAULT_REGION"))) {
+			continue
+		}
+		env = append(env, kv)
+	}
+	env = append(env,
+		"AWS_ACCESS_KEY_ID="+c.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY="+c.SecretAccessKey,
+	)
+	if c.SessionToken != "" {
+		env = append(env, "AWS_SESSION_TOKEN="+c.SessionToken)
+	}
+	if c.CanExpire {
+		env = append(env, "AWS_CREDENTIAL_EXPIRATION="+c.Expires.UTC().Format(time.RFC3339))
+	}
+	if region != "" {
+		env = append(env, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region)
+	}
+	return append(env, markerEnv+"="+profile)
+}
+
+func isCredentialEnv(name string) bool {
+	for _, c := range credentialEnv {
+		if prefix, ok := strings.CutSuffix(c, "*"); ok {
+			if len(name) >= len(prefix) && envNameEqual(name[:len(prefix)], prefix) {
+				return true
+			}
+		} else if envNameEqual(name, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// envNameEqual compares variable names as the system does: without regard
+// to case on Windows.
+func envNameEqual(a, b string) bool {
+	if runtime.GOOS == "windows" {
+		return strings.EqualFold(a, b)
+	}
+	return a == b
+}
+
+func defaultShell() string {
+	if runtime.GOOS == "windows" {
+		if s := os.Getenv("COMSPEC"); s != "" {
+			return s
+		}
+		return "cmd.exe"
+	}
+	if s := os.Getenv("SHELL"); s != "" {
+		return s
+	}
+	return "/bin/sh"
+}

@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+)
+
+// runCommand runs the command as a child, since Windows cannot replace a
+// process, and ends with its exit status.
+func runCommand(argv, env []string, g *globals) error {
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return &statusError{code: exitNotFound, err: fmt.Errorf("exec: %s: command not found (exit status %d)", argv[0], exitNotFound)}
+		}
+		return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: %w", err)}
+	}
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = g.stdin, g.stdout, g.stderr
+	// Ctrl+C reaches every process of the console; the child decides what
+	// it means, and this process waits for its exit status.
+	signal.Ignore(os.Interrupt)
+	defer signal.Reset(os.Interrupt)
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return &statusError{code: ee.ExitCode()}
+		}
+		return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: run %s: %w", path, err)}
+	}
+	return nil
+}

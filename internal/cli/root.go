@@ -1,0 +1,287 @@
+// Package cli implements the sessioncache command: one file per
+// subcommand, each a cobra command bound to a plain function that does the
+// work with the library.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache"
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// Main runs the command line args (without the program name) with the
+// given standard streams and returns the exit status: 0 on success, 2 for
+// a usage error, 1 for any other failure, or the status of the command
+// that exec ran.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRootCommand(g)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(context.Background())
+	return report(stderr, cmd, err, g.started)
+}
+
+func newRootCommand(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sessioncache",
+		Short: "Share the AWS CLI's credential cache, so MFA prompts once per role session",
+		Long: `sessioncache serves AWS credentials from the AWS CLI's cache
+(~/.aws/cli/cache), so that Go programs, the AWS CLI and boto3 share one
+assumed-role session and ask for an MFA code once per session, not once
+per program.
+
+  sessioncache exec -p admin -- terraform plan
+  credential_process = sessioncache export --profile admin
+
+Run 'sessioncache demo' to see it work without an AWS account.`,
+		Version:       versionString(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		// Every error before this hook runs is about the command line.
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			g.started = true
+			g.profileFlag = cmd.Flags().Changed("profile")
+			return nil
+		},
+	}
+	root.SetVersionTemplate("{{.Version}}")
+
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.profile, "profile", "p", "", "`profile` to use (default $AWS_PROFILE, else \"default\")")
+	pf.StringVar(&g.cacheDir, "cache-dir", "", "credential cache `directory` (default $SESSIONCACHE_DIR, else ~/.aws/cli/cache)")
+	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking at the terminal")
+	pf.BoolVar(&g.debug, "debug", false, "log what happens to standard error (secrets are never logged)")
+	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		names, _ := profileNames()
+		return names, cobra.ShellCompDirectiveNoFileComp
+	})
+
+	root.AddCommand(
+		newExecCommand(g),
+		newExportCommand(g),
+		newListCommand(g),
+		newClearCommand(g),
+		newDemoCommand(g),
+		newVersionCommand(),
+	)
+	return root
+}
+
+// globals holds the flags every subcommand accepts and the streams Main
+// was given.
+type globals struct {
+	profile  string
+	cacheDir string
+	mfaToken string
+	debug    bool
+
+	// profileFlag is set when --profile was given on the command line.
+	profileFlag bool
+	// started is set once the command line has been parsed.
+	started bool
+
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// profileName returns the selected profile and whether it was chosen (by
+// --profile or the environment) rather than being the implicit default.
+func (g *globals) profileName() (name string, chosen bool) {
+	if g.profile != "" {
+		return g.profile, true
+	}
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		if v := os.Getenv(k); v != "" {
+			return v, true
+		}
+	}
+	return config.DefaultSharedConfigProfile, false
+}
+
+// logger returns the --debug logger, or nil for the library's default,
+// which discards everything.
+func (g *globals) logger() *slog.Logger {
+	if !g.debug {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// loader returns the Loader the global flags describe.
+func (g *globals) loader() *sessioncache.Loader {
+	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger()}
+	if code := g.mfaToken; code != "" {
+		l.TokenProvider = func(context.Context, string) (string, error) { return code, nil }
+	}
+	return l
+}
+
+// cacheDirPath returns the cache directory: --cache-dir, else the
+// library's default.
+func (g *globals) cacheDirPath() (string, error) {
+	if g.cacheDir != "" {
+		return g.cacheDir, nil
+	}
+	return sessioncache.DefaultCacheDir()
+}
+
+// loadOptions selects the profile when one was chosen; otherwise the SDK's
+// own rules apply (keys in the environment, then the default profile).
+func (g *globals) loadOptions() []func(*config.LoadOptions) error {
+	opts := []func(*config.LoadOptions) error{
+		// The SDK's memory cache moves Expires earlier by its expiry
+		// window; a one-shot command keeps nothing in memory and must
+		// report the real expiry. The file cache keeps its own window.
+		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }),
+	}
+	if name, chosen := g.profileName(); chosen {
+		opts = append(opts, config.WithSharedConfigProfile(name))
+	}
+	return opts
+}
+
+// retrieve returns the selected profile's credentials, from the cache when
+// it can, and the configuration they come with.
+func (g *globals) retrieve(ctx context.Context) (aws.Credentials, aws.Config, error) {
+	profile, _ := g.profileName()
+	l := g.loader()
+	if l.Logger != nil {
+		dir, _ := g.cacheDirPath()
+		l.Logger.Debug("loading credentials", "profile", profile, "cache_dir", dir)
+	}
+	cfg, err := l.LoadDefaultConfig(ctx, g.loadOptions()...)
+	if err == nil && cfg.Credentials == nil {
+		err = fmt.Errorf("profile %s has no credentials", profile)
+	}
+	if err != nil {
+		return aws.Credentials{}, aws.Config{}, g.explain(err)
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return aws.Credentials{}, aws.Config{}, g.explain(err)
+	}
+	return creds, cfg, nil
+}
+
+// explain turns the errors people meet most into ones that say what to do.
+func (g *globals) explain(err error) error {
+	profile, chosen := g.profileName()
+	if l := g.logger(); l != nil {
+		l.Debug("loading credentials failed", "profile", profile, "error", err.Error())
+	}
+	var missing config.SharedConfigProfileNotExistError
+	if errors.As(err, &missing) {
+		if missing.Profile != profile {
+			return fmt.Errorf("profile %s: its source_profile %s does not exist", profile, missing.Profile)
+		}
+		return unknownProfile(missing.Profile)
+	}
+	if names, _ := profileNames(); !chosen && !slices.Contains(names, profile) && !credentialsInEnv() {
+		// Nothing said which credentials to use, and there is no default.
+		if len(names) == 0 {
+			configFile, _ := sharedFiles()
+			return usageErrorf("no profile given, and %s defines none: add one, then pass --profile (or set AWS_PROFILE)", configFile)
+		}
+		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", strings.Join(names, ", "))
+	}
+	var noCode *sessioncache.MFACodeUnavailableError
+	if errors.As(err, &noCode) {
+		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal to ask and no code on standard input: pass --mfa-token CODE, or run it in a terminal", profile, noCode.Serial)
+	}
+	return err
+}
+
+// credentialsInEnv reports whether the environment says where to find
+// credentials without a profile.
+func credentialsInEnv() bool {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		if os.Getenv(k) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// statusError ends the run with an exit status of its own, and a message
+// when err is set.
+type statusError struct {
+	code int
+	err  error
+}
+
+func (e *statusError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *statusError) Unwrap() error { return e.err }
+
+// report writes err, if any, to stderr and returns the exit status.
+func report(stderr io.Writer, cmd *cobra.Command, err error, started bool) int {
+	if err == nil {
+		return exitOK
+	}
+	code := exitFailure
+	var ue *usageError
+	var se *statusError
+	switch {
+	case errors.As(err, &se):
+		code = se.code
+		if se.err == nil {
+			return code
+		}
+	case errors.As(err, &ue) || !started:
+		code = exitUsage
+	}
+	fmt.Fprintln(stderr, "sessioncache: "+message(err))
+	if code == exitUsage && cmd != nil {
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return code
+}
+
+// message is err's text with the library's "sessioncache: " prefixes
+// removed, since the whole line gets one.
+func message(err error) string {
+	return strings.ReplaceAll(err.Error(), "sessioncache: ", "")
+}
+
+// noArgs refuses arguments with a usage error that names the command.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
