@@ -188,7 +188,9 @@ func (c *FileCache) Lock(ctx context.Context, key string) (unlock func(), err er
 		return nil, err
 	}
 	path := filepath.Join(c.dir, sanitizeKey(key)+".lock")
-	fl := flock.New(path, flock.SetPermissions(0o600))
+	// A lock file planted as a symbolic link must not make this process
+	// create, or write its pid into, the file it points to.
+	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDONLY|oNoFollow), flock.SetPermissions(0o600))
 	start := time.Now()
 	delay := 5 * time.Millisecond
 	notified := false
@@ -200,7 +202,7 @@ func (c *FileCache) Lock(ctx context.Context, key string) (unlock func(), err er
 		if ok {
 			break
 		}
-		if !notified && time.Since(start) >= time.Second {
+		if !notified && time.Since(start) >= lockWaitNotice {
 			notified = true
 			if c.opts.OnWait != nil {
 				c.opts.OnWait(readPID(path))
@@ -215,9 +217,25 @@ func (c *FileCache) Lock(ctx context.Context, key string) (unlock func(), err er
 		}
 		delay = min(delay*2, 100*time.Millisecond)
 	}
-	// The pid lets waiting processes say whom they wait for.
-	_ = os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	writePID(path)
 	return func() { _ = fl.Unlock() }, nil
+}
+
+// lockWaitNotice is how long Lock waits before it calls OnWait: long
+// enough that a holder that only reads and writes the cache is never
+// reported, short enough that a person waiting learns why.
+var lockWaitNotice = time.Second
+
+// writePID records the lock holder's pid so that waiting processes can
+// say whom they wait for. It is best effort: on Windows the lock itself
+// keeps other handles from writing.
+func writePID(path string) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC|oNoFollow, 0o600)
+	if err != nil {
+		return
+	}
+	_, _ = f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
+	_ = f.Close()
 }
 
 func readPID(path string) int {
@@ -248,9 +266,19 @@ func (c *FileCache) removeStaleTemp() {
 	matches, _ := filepath.Glob(filepath.Join(c.dir, "*.tmp"))
 	for _, m := range matches {
 		info, err := os.Lstat(m)
-		if err == nil && info.Mode().IsRegular() && time.Since(info.ModTime()) > staleTempAge {
+		if err == nil && info.Mode().IsRegular() && timeNow().Sub(info.ModTime()) > staleTempAge {
 			_ = os.Remove(m)
 		}
+	}
+}
+
+// testHookWriteStep, when set, is called after each step of
+// writeFileAtomic, so that tests can crash a writer between any two.
+var testHookWriteStep func(step string)
+
+func writeStep(step string) {
+	if testHookWriteStep != nil {
+		testHookWriteStep(step)
 	}
 }
 
@@ -272,6 +300,7 @@ func writeFileAtomic(path string, data []byte) (err error) {
 			os.Remove(tmp)
 		}
 	}()
+	writeStep("create")
 	// The umask may have removed bits; set exactly owner read and write.
 	if err = f.Chmod(0o600); err != nil {
 		return err
@@ -279,11 +308,14 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	if _, err = f.Write(data); err != nil {
 		return err
 	}
+	writeStep("write")
 	if err = f.Sync(); err != nil {
 		return err
 	}
+	writeStep("sync")
 	if err = f.Close(); err != nil {
 		return err
 	}
+	writeStep("close")
 	return renameReplace(tmp, path)
 }

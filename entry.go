@@ -242,10 +242,13 @@ func ParseExpiration(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("expiration %q is not a time", truncate(s, 40))
 	}
+	// The range is checked in UTC, the form Encode writes, so that what
+	// decodes here decodes again after a rewrite.
+	t = t.UTC()
 	if t.Year() < 2000 || t.Year() > 9000 {
 		return time.Time{}, fmt.Errorf("expiration %q is out of range", truncate(s, 40))
 	}
-	return t.UTC(), nil
+	return t, nil
 }
 
 func truncate(s string, n int) string {

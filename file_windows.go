@@ -39,3 +39,7 @@ func renameReplace(from, to string) error {
 	}
 	return err
 }
+
+// oNoFollow is zero: Windows has no such open flag; as for reads, the
+// profile directory's ACLs keep others from planting links in it.
+const oNoFollow = 0

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# Measures `sessioncache export` against botocore reading the same AWS CLI
+# cache entry, a 50-process stampede on a cold cache, and `list` over a
+# large cache. Everything runs under a temporary HOME against a local STS
+# on 127.0.0.1; the real ~/.aws is never read, and whatever the script
+# starts is stopped when it exits.
+#
+# Usage: bench/run.sh    (N, STAMPEDE and ENTRIES override the sizes)
+set -euo pipefail
+
+N=${N:-20}               # runs of each contender, alternating
+STAMPEDE=${STAMPEDE:-50} # processes started together on a cold cache
+ENTRIES=${ENTRIES:-10000}
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/sessioncache-bench.XXXXXX")
+pids=()
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		if kill "$p" 2>/dev/null; then
+			wait "$p" 2>/dev/null || true
+		fi
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- tools -------------------------------------------------------------
+
+if [[ ! -x /usr/bin/time ]]; then
+	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+		say "installing GNU time"
+		apt-get install -y -qq time >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null; }
+	else
+		say "bench: /usr/bin/time (GNU time) is needed for peak RSS: apt-get install time"
+		exit 1
+	fi
+fi
+# The interpreter itself, not a version manager's shim that would add its
+# own start-up to every run.
+python=$(python3 -c 'import botocore, sys; print(sys.executable)' 2>/dev/null || true)
+
+mkdir -p "$work/bin"
+have_cli=0
+if [[ -d $root/cmd/sessioncache ]]; then
+	(cd "$root" && go build -o "$work/bin/sessioncache" ./cmd/sessioncache)
+	have_cli=1
+else
+	say "bench: ./cmd/sessioncache does not exist yet: its rows are skipped"
+fi
+(cd "$root" && go build -o "$work/bin/stsd" ./bench/stsd)
+mkdir -p "$work/hello"
+cat >"$work/hello/main.go" <<'EOF'
+package main
+
+import "fmt"
+
+func main() { fmt.Println("hello, world") }
+EOF
+(cd "$work/hello" && printf 'module hello\n\ngo 1.22\n' >go.mod && go build -o "$work/bin/hello" .)
+
+# --- a HOME with an MFA role profile and a warm cache entry --------------
+
+home=$work/home
+role_arn=arn:aws:iam::123456789012:role/admin
+mfa_serial=arn:aws:iam::123456789012:mfa/alice
+# The AWS CLI's key for exactly this role_arn and mfa_serial.
+key=c08bbcd61d2960e17757c33319b79219a44dea4e
+mkdir -p "$home/.aws/cli/cache"
+chmod 700 "$home/.aws" "$home/.aws/cli" "$home/.aws/cli/cache"
+cat >"$home/.aws/config" <<EOF
+[profile src]
+region = us-east-1
+
+[profile admin]
+role_arn = $role_arn
+source_profile = src
+mfa_serial = $mfa_serial
+region = us-east-1
+EOF
+cat >"$home/.aws/credentials" <<'EOF'
+[src]
+aws_access_key_id = AKIABENCHSOURCE00001
+aws_secret_access_key = bench-source-secret-not-real
+EOF
+warm_entry() {
+	cat <<'EOF'
+{"Credentials": {"AccessKeyId": "ASIABENCHWARM0000001", "SecretAccessKey": "bench-secret-not-real", "SessionToken": "bench-token-not-real", "Expiration": "2099-01-01T00:00:00Z", "AccountId": "123456789012"}, "AssumedRoleUser": {"AssumedRoleId": "AROABENCH:bench", "Arn": "arn:aws:sts::123456789012:assumed-role/admin/bench"}, "ResponseMetadata": {"RequestId": "bench", "HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}}
+EOF
+}
+warm_entry >"$home/.aws/cli/cache/$key.json"
+chmod 600 "$home/.aws/cli/cache/$key.json"
+
+# Port 9 on loopback is closed: a cache miss fails fast instead of
+# reaching AWS.
+run_env=(env -i "HOME=$home" "PATH=$PATH" "AWS_ENDPOINT_URL=http://127.0.0.1:9" "AWS_EC2_METADATA_DISABLED=true")
+
+cat >"$work/botocore_export.py" <<'EOF'
+# Prints a profile's credentials as credential_process JSON, with the
+# assume-role provider reading the AWS CLI's cache as the CLI wires it.
+import json
+import os
+import sys
+
+import botocore.session
+from botocore.credentials import JSONFileCache
+
+session = botocore.session.Session(profile=sys.argv[1])
+provider = session.get_component("credential_provider").get_provider("assume-role")
+# As awscli/customizations/assumerole.py does; JSONFileCache() alone would
+# use botocore's own ~/.aws/boto/cache.
+provider.cache = JSONFileCache(os.path.expanduser(os.path.join("~", ".aws", "cli", "cache")))
+creds = session.get_credentials().get_frozen_credentials()
+print(json.dumps({"Version": 1, "AccessKeyId": creds.access_key,
+                  "SecretAccessKey": creds.secret_key, "SessionToken": creds.token}))
+EOF
+
+# --- helpers -------------------------------------------------------------
+
+# measure NAME CMD...: runs CMD once, appends "seconds kilobytes" to
+# $work/NAME.txt, and checks that it printed the warm entry's key.
+measure() {
+	local name=$1
+	shift
+	local start end
+	start=$EPOCHREALTIME
+	/usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/out" 2>"$work/err" || {
+		say "bench: $name failed:"
+		cat "$work/err" >&2
+		exit 1
+	}
+	end=$EPOCHREALTIME
+	grep -q ASIABENCHWARM0000001 "$work/out" || {
+		say "bench: $name did not print the cached credentials"
+		exit 1
+	}
+	echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss")" >>"$work/$name.txt"
+}
+
+# median FILE COLUMN
+median() {
+	sort -g -k "$2,$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+ms() { awk -v s="$1" 'BEGIN { printf "%.1f ms", s * 1000 }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
+
+rows=()
+row() { rows+=("$(printf '%-44s %14s %12s' "$1" "$2" "$3")"); }
+
+# --- warm cache: sessioncache vs botocore, alternating -------------------
+
+say "warm cache: $N runs each, alternating"
+for ((i = 0; i < N; i++)); do
+	if ((have_cli)); then
+		measure cli "${run_env[@]}" "$work/bin/sessioncache" export --format process --profile admin
+	fi
+	if [[ -n $python ]]; then
+		measure botocore "${run_env[@]}" "$python" "$work/botocore_export.py" admin
+	fi
+	start=$EPOCHREALTIME
+	"${run_env[@]}" /usr/bin/time -f '%M' -o "$work/rss" "$work/bin/hello" >/dev/null
+	end=$EPOCHREALTIME
+	echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss")" >>"$work/hello.txt"
+done
+if ((have_cli)); then
+	row "sessioncache export --format process" "$(ms "$(median "$work/cli.txt" 1)")" "$(mb "$(median "$work/cli.txt" 2)")"
+fi
+if [[ -n $python ]]; then
+	row "botocore + JSONFileCache (python3)" "$(ms "$(median "$work/botocore.txt" 1)")" "$(mb "$(median "$work/botocore.txt" 2)")"
+else
+	say "bench: python3 with botocore not found: its row is skipped"
+fi
+if ((have_cli)) && [[ -n $python ]]; then
+	row "  botocore / sessioncache" \
+		"$(awk -v a="$(median "$work/botocore.txt" 1)" -v b="$(median "$work/cli.txt" 1)" 'BEGIN { printf "%.1fx", a / b }')" \
+		"$(awk -v a="$(median "$work/botocore.txt" 2)" -v b="$(median "$work/cli.txt" 2)" 'BEGIN { printf "%.1fx", a / b }')"
+fi
+row "hello-world Go binary (the floor)" "$(ms "$(median "$work/hello.txt" 1)")" "$(mb "$(median "$work/hello.txt" 2)")"
+
+# --- stampede on a cold cache ------------------------------------------
+
+if ((have_cli)); then
+	say "stampede: $STAMPEDE processes on a cold cache"
+	"$work/bin/stsd" -mfa -url-file "$work/sts.url" -stats-file "$work/sts.stats" &
+	sts_pid=$!
+	pids+=("$sts_pid")
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $work/sts.url ]] && break
+		sleep 0.05
+	done
+	[[ -s $work/sts.url ]] || { say "bench: the local STS did not start"; exit 1; }
+	sts_url=$(cat "$work/sts.url")
+	rm -f "$home/.aws/cli/cache/$key.json"
+	echo 123456 >"$work/code"
+	mkdir -p "$work/stampede"
+	start=$EPOCHREALTIME
+	spids=()
+	for ((i = 0; i < STAMPEDE; i++)); do
+		# setsid: no controlling terminal, so the one that must ask reads
+		# the code from standard input, as with no person present.
+		env -i "HOME=$home" "PATH=$PATH" "AWS_ENDPOINT_URL=$sts_url" "AWS_EC2_METADATA_DISABLED=true" \
+			setsid "$work/bin/sessioncache" export --format process --profile admin \
+			<"$work/code" >"$work/stampede/$i.out" 2>"$work/stampede/$i.err" &
+		spids+=($!)
+		pids+=($!)
+	done
+	failed=0
+	for p in "${spids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+	pids=("$sts_pid")
+	end=$EPOCHREALTIME
+	kill -TERM "$sts_pid"
+	wait "$sts_pid" || true
+	pids=()
+	keys=$(cat "$work"/stampede/*.out | grep -o '"AccessKeyId": *"[A-Z0-9]*"' | sort -u | wc -l)
+	prompts=$(grep -l 'Enter MFA code' "$work"/stampede/*.err | wc -l || true)
+	calls=$(awk '$1 == "AssumeRole" { print $2 }' "$work/sts.stats")
+	row "stampede: $STAMPEDE processes, cold cache" "$(ms "$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")" "-"
+	row "  AssumeRole calls / prompts / failures" "$calls / $prompts / $failed" "keys: $keys"
+	if ((failed > 0)); then
+		say "bench: $failed stampede processes failed; the first error:"
+		cat "$(grep -l . "$work"/stampede/*.err | head -n 1)" >&2 || true
+	fi
+fi
+
+# --- list over a large cache --------------------------------------------
+
+if ((have_cli)); then
+	say "list: $ENTRIES entries"
+	warm_entry >"$work/entry.json"
+	"${python:-python3}" - "$home/.aws/cli/cache" "$work/entry.json" "$ENTRIES" <<'EOF'
+import os, sys
+d, src, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+data = open(src, "rb").read()
+for i in range(n):
+    path = os.path.join(d, "%040x.json" % i)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, data)
+    os.close(fd)
+EOF
+	start=$EPOCHREALTIME
+	"${run_env[@]}" /usr/bin/time -f '%M' -o "$work/rss" "$work/bin/sessioncache" list >"$work/list.out" 2>"$work/list.err" || {
+		say "bench: list failed:"
+		cat "$work/list.err" >&2
+		exit 1
+	}
+	end=$EPOCHREALTIME
+	row "list, $ENTRIES entries" "$(ms "$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")" "$(mb "$(tail -n 1 "$work/rss")")"
+fi
+
+# --- the table -------------------------------------------------------------
+
+printf '%-44s %14s %12s\n' "what (median of $N where repeated)" "wall" "peak RSS"
+printf '%s\n' "${rows[@]}"
