@@ -504,26 +504,59 @@ type ProfileEntry struct {
 // does not cache, and keys in the environment, use none. Nothing is read
 // from the cache and no service is called.
 func (l *Loader) ProfileEntries(ctx context.Context, optFns ...func(*config.LoadOptions) error) ([]ProfileEntry, error) {
+	entries, _, err := l.profileEntries(ctx, optFns)
+	return entries, err
+}
+
+// Credentials returns the selected profile's credentials, with their real
+// expiry, for a program that needs them once (to export them, or to hand
+// them to a command) rather than a configuration to make calls with. When
+// the cache holds a valid entry for the profile it is returned without
+// loading the rest of the SDK's configuration; otherwise the credentials
+// come from LoadDefaultConfig, fetched and cached as usual.
+func (l *Loader) Credentials(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Credentials, error) {
+	entries, r, err := l.profileEntries(ctx, optFns)
+	if err == nil && len(entries) > 0 && r.cache != nil {
+		p := r.provider(nil)
+		if e := p.lookup(entries[len(entries)-1].Key); e != nil {
+			return e.AWSCredentials(p.opts.Source), nil
+		}
+	}
+	// The SDK's memory cache would report the expiry one window early.
+	opts := append(optFns[:len(optFns):len(optFns)], config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) {
+		o.ExpiryWindow = 0
+	}))
+	cfg, err := l.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	if cfg.Credentials == nil {
+		return aws.Credentials{}, errors.New("sessioncache: no credentials found")
+	}
+	return cfg.Credentials.Retrieve(ctx)
+}
+
+func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadOptions) error) ([]ProfileEntry, *resolver, error) {
 	var lo config.LoadOptions
 	for _, fn := range optFns {
 		if err := fn(&lo); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if lo.Credentials != nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	sc, err := selectProfile(ctx, &lo)
 	if err != nil || sc == nil || !cachesCredentials(sc) {
-		return nil, err
+		return nil, nil, err
 	}
 	r, err := l.resolver(&lo, optFns)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	steps, err := r.plan(sc, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []ProfileEntry
 	for i, s := range steps {
@@ -534,7 +567,7 @@ func (l *Loader) ProfileEntries(ctx context.Context, optFns ...func(*config.Load
 		fromSession := i > 0 && steps[i-1].kind == KindMFASession
 		f, err := r.fetcher(aws.Config{}, s, nil, fromSession)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		e := ProfileEntry{Profile: s.sc.Profile, Kind: s.kind, Key: f.CacheKey(), RoleARN: s.sc.RoleARN}
 		switch s.kind {
@@ -549,7 +582,7 @@ func (l *Loader) ProfileEntries(ctx context.Context, optFns ...func(*config.Load
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out, r, nil
 }
 
 func (r *resolver) provider(f Fetcher) *Provider {

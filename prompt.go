@@ -24,7 +24,7 @@ type MFACodeUnavailableError struct {
 }
 
 func (e *MFACodeUnavailableError) Error() string {
-	return fmt.Sprintf("sessioncache: an MFA code for %s is needed, but there is no terminal to ask and no code on standard input", e.Serial)
+	return fmt.Sprintf("an MFA code for %s is needed, but there is no terminal to ask and no code on standard input", e.Serial)
 }
 
 // InvalidMFACodeError is returned for a code that is not six digits. STS
@@ -34,7 +34,7 @@ type InvalidMFACodeError struct {
 }
 
 func (e *InvalidMFACodeError) Error() string {
-	return fmt.Sprintf("sessioncache: the MFA code for %s must be 6 digits", e.Serial)
+	return fmt.Sprintf("the MFA code for %s must be 6 digits", e.Serial)
 }
 
 // ttyPath is the controlling terminal; a variable so tests can point it
@@ -62,7 +62,7 @@ func prompt(serial string, stdin io.Reader, stderr io.Writer) (code string, inte
 			b, err := term.ReadPassword(int(tty.Fd()))
 			fmt.Fprintln(tty)
 			if err != nil {
-				return "", true, fmt.Errorf("sessioncache: read MFA code: %w", err)
+				return "", true, fmt.Errorf("read MFA code: %w", err)
 			}
 			return strings.TrimSpace(string(b)), true, nil
 		}
@@ -77,7 +77,7 @@ func prompt(serial string, stdin io.Reader, stderr io.Writer) (code string, inte
 		if errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed) {
 			return "", false, &MFACodeUnavailableError{Serial: serial}
 		}
-		return "", false, fmt.Errorf("sessioncache: read MFA code: %w", err)
+		return "", false, fmt.Errorf("read MFA code: %w", err)
 	}
 	return strings.TrimSpace(line), false, nil
 }

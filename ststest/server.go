@@ -378,9 +378,9 @@ func authFields(h string) map[string]string {
 }
 
 var (
-	amzDateRE   = regexp.MustCompile(`^\d{8}T\d{6}Z$`)
-	scopeDateRE = regexp.MustCompile(`^\d{8}$`)
-	signatureRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	amzDateRE   = lazyRegexp(`^\d{8}T\d{6}Z$`)
+	scopeDateRE = lazyRegexp(`^\d{8}$`)
+	signatureRE = lazyRegexp(`^[0-9a-f]{64}$`)
 )
 
 // authenticate checks that the request is SigV4-signed in shape and that
@@ -424,7 +424,7 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (*caller, *apiErro
 	if len(missing) > 0 {
 		return nil, &apiError{http.StatusBadRequest, "IncompleteSignature", strings.Join(missing, " ")}
 	}
-	if !signatureRE.MatchString(fields["Signature"]) {
+	if !signatureRE().MatchString(fields["Signature"]) {
 		return nil, &apiError{http.StatusBadRequest, "IncompleteSignature", "Signature must be 64 lower-case hexadecimal characters."}
 	}
 	if !strings.Contains(";"+fields["SignedHeaders"]+";", ";host;") {
@@ -437,9 +437,9 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (*caller, *apiErro
 	}
 	akid, date, region, service, term := scope[0], scope[1], scope[2], scope[3], scope[4]
 	switch {
-	case !scopeDateRE.MatchString(date):
+	case !scopeDateRE().MatchString(date):
 		return nil, &apiError{http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("Invalid date in credential scope: '%s'.", date)}
-	case amzDate != "" && (!amzDateRE.MatchString(amzDate) || amzDate[:8] != date):
+	case amzDate != "" && (!amzDateRE().MatchString(amzDate) || amzDate[:8] != date):
 		return nil, &apiError{http.StatusForbidden, "SignatureDoesNotMatch", fmt.Sprintf("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%.8s', from '%s'.", date, amzDate, amzDate)}
 	case region == "":
 		return nil, &apiError{http.StatusForbidden, "SignatureDoesNotMatch", "Credential should be scoped to a valid region."}
@@ -518,12 +518,12 @@ func expiration(now time.Time, d time.Duration) time.Time {
 }
 
 var (
-	roleARNRE     = regexp.MustCompile(`^arn:([a-z][a-z0-9-]*):iam::(\d{12}):role/((?:[\x21-\x7e]+/)?)([\w+=,.@-]{1,64})$`)
-	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]*$`)
-	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
-	serialRE      = regexp.MustCompile(`^[\w+=/:,.@-]*$`)
-	digitsRE      = regexp.MustCompile(`^\d*$`)
-	policyRE      = regexp.MustCompile(`^[\t\n\r\x20-\x{ff}]+$`)
+	roleARNRE     = lazyRegexp(`^arn:([a-z][a-z0-9-]*):iam::(\d{12}):role/((?:[\x21-\x7e]+/)?)([\w+=,.@-]{1,64})$`)
+	sessionNameRE = lazyRegexp(`^[\w+=,.@-]*$`)
+	externalIDRE  = lazyRegexp(`^[\w+=,.@:/-]*$`)
+	serialRE      = lazyRegexp(`^[\w+=/:,.@-]*$`)
+	digitsRE      = lazyRegexp(`^\d*$`)
+	policyRE      = lazyRegexp(`^[\t\n\r\x20-\x{ff}]+$`)
 )
 
 // role is a parsed role ARN.
@@ -532,7 +532,7 @@ type role struct {
 }
 
 func parseRoleARN(arn string) (role, bool) {
-	m := roleARNRE.FindStringSubmatch(arn)
+	m := roleARNRE().FindStringSubmatch(arn)
 	if m == nil {
 		return role{}, false
 	}
@@ -570,13 +570,13 @@ func (s *Server) checkMFA(c *caller, serial, code, denied string) (bool, *apiErr
 func (s *Server) assumeRole(c *caller, p url.Values, now time.Time) (any, *apiError) {
 	var v validator
 	roleARN := v.str(p, "RoleArn", "roleArn", true, 20, 2048, nil)
-	sessionName := v.str(p, "RoleSessionName", "roleSessionName", true, 2, 64, sessionNameRE)
+	sessionName := v.str(p, "RoleSessionName", "roleSessionName", true, 2, 64, sessionNameRE())
 	duration := v.duration(p, 900, 43200, time.Hour)
-	v.str(p, "ExternalId", "externalId", false, 2, 1224, externalIDRE)
-	policy := v.str(p, "Policy", "policy", false, 1, 2048, policyRE)
-	serial := v.str(p, "SerialNumber", "serialNumber", false, 9, 256, serialRE)
-	code := v.sensitive(p, "TokenCode", "tokenCode", 6, 6, digitsRE)
-	sourceIdentity := v.str(p, "SourceIdentity", "sourceIdentity", false, 2, 64, sessionNameRE)
+	v.str(p, "ExternalId", "externalId", false, 2, 1224, externalIDRE())
+	policy := v.str(p, "Policy", "policy", false, 1, 2048, policyRE())
+	serial := v.str(p, "SerialNumber", "serialNumber", false, 9, 256, serialRE())
+	code := v.sensitive(p, "TokenCode", "tokenCode", 6, 6, digitsRE())
+	sourceIdentity := v.str(p, "SourceIdentity", "sourceIdentity", false, 2, 64, sessionNameRE())
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -608,8 +608,8 @@ func (s *Server) assumeRole(c *caller, p url.Values, now time.Time) (any, *apiEr
 func (s *Server) getSessionToken(c *caller, p url.Values, now time.Time) (any, *apiError) {
 	var v validator
 	duration := v.duration(p, 900, 129600, 12*time.Hour)
-	serial := v.str(p, "SerialNumber", "serialNumber", false, 9, 256, serialRE)
-	code := v.sensitive(p, "TokenCode", "tokenCode", 6, 6, digitsRE)
+	serial := v.str(p, "SerialNumber", "serialNumber", false, 9, 256, serialRE())
+	code := v.sensitive(p, "TokenCode", "tokenCode", 6, 6, digitsRE())
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -631,14 +631,14 @@ func (s *Server) getCallerIdentity(c *caller, _ url.Values, _ time.Time) (any, *
 func (s *Server) assumeRoleWithWebIdentity(_ *caller, p url.Values, now time.Time) (any, *apiError) {
 	var v validator
 	roleARN := v.str(p, "RoleArn", "roleArn", true, 20, 2048, nil)
-	sessionName := v.str(p, "RoleSessionName", "roleSessionName", true, 2, 64, sessionNameRE)
+	sessionName := v.str(p, "RoleSessionName", "roleSessionName", true, 2, 64, sessionNameRE())
 	token := v.sensitive(p, "WebIdentityToken", "webIdentityToken", 4, 20000, nil)
 	if token == "" && !p.Has("WebIdentityToken") {
 		v.add("Value null at 'webIdentityToken' failed to satisfy constraint: Member must not be null")
 	}
 	providerID := v.str(p, "ProviderId", "providerId", false, 4, 2048, nil)
 	duration := v.duration(p, 900, 43200, time.Hour)
-	policy := v.str(p, "Policy", "policy", false, 1, 2048, policyRE)
+	policy := v.str(p, "Policy", "policy", false, 1, 2048, policyRE())
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -950,4 +950,10 @@ func (e *apiError) response(requestID string) *errorResponseXML {
 	r.Error.Code = e.code
 	r.Error.Message = e.message
 	return r
+}
+
+// lazyRegexp compiles expr on first use, so that programs which link this
+// package without starting a server pay nothing for it at start-up.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

@@ -60,7 +60,7 @@ func runExport(ctx context.Context, g *globals, format string, stdout io.Writer)
 		return err
 	}
 	defer restore()
-	creds, _, err := g.retrieve(ctx)
+	creds, err := g.credentials(ctx)
 	if err != nil {
 		return err
 	}

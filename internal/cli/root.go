@@ -183,6 +183,17 @@ func (g *globals) retrieve(ctx context.Context) (aws.Credentials, aws.Config, er
 	return creds, cfg, nil
 }
 
+// credentials returns the selected profile's credentials with their real
+// expiry, from the cache without loading the SDK's configuration when it
+// can.
+func (g *globals) credentials(ctx context.Context) (aws.Credentials, error) {
+	creds, err := g.loader().Credentials(ctx, g.loadOptions()...)
+	if err != nil {
+		return aws.Credentials{}, g.explain(err)
+	}
+	return creds, nil
+}
+
 // explain turns the errors people meet most into ones that say what to do.
 func (g *globals) explain(err error) error {
 	profile, chosen := g.profileName()
