@@ -340,3 +340,39 @@ func TestProfileEntriesListsEveryHop(t *testing.T) {
 		t.Errorf("ProfileEntries = %+v, want the mfa hop then the chain hop", got)
 	}
 }
+
+func TestCredentialsReportTheRealExpiry(t *testing.T) {
+	w := newWorld(t)
+	l := w.loader("123456")
+	miss, err := l.Credentials(context.Background(), w.options("mfa")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewFileCache(w.cacheDir).Get(mfaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !miss.Expires.Equal(e.Credentials.Expiration) {
+		t.Errorf("on a miss Expires = %v, want the entry's %v", miss.Expires, e.Credentials.Expiration)
+	}
+	hit, err := w.loader("").Credentials(context.Background(), w.options("mfa")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hit.AccessKeyID != miss.AccessKeyID || !hit.Expires.Equal(e.Credentials.Expiration) {
+		t.Errorf("on a hit got key %s expiring %v, want the cached %s expiring %v", hit.AccessKeyID, hit.Expires, miss.AccessKeyID, e.Credentials.Expiration)
+	}
+	if got := w.sts.Calls("AssumeRole"); got != 1 {
+		t.Errorf("%d AssumeRole calls, want 1", got)
+	}
+
+	// Fourteen minutes left: the fast path must not serve it.
+	t.Cleanup(func() { timeNow = time.Now })
+	timeNow = func() time.Time { return e.Credentials.Expiration.Add(-14 * time.Minute) }
+	if _, err := w.loader("123456").Credentials(context.Background(), w.options("mfa")...); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.sts.Calls("AssumeRole"); got != 2 {
+		t.Errorf("%d AssumeRole calls after the entry neared expiry, want 2", got)
+	}
+}
