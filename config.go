@@ -222,6 +222,8 @@ type resolver struct {
 	cacheOpts       func(*aws.CredentialsCacheOptions)
 	webIdentityOpts func(*stscreds.WebIdentityRoleOptions)
 	ssoTokenOpts    func(*ssocreds.SSOTokenProviderOptions)
+	// keysOnly makes fetchers without service clients, for their keys.
+	keysOnly bool
 }
 
 func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOptions) error) (*resolver, error) {
@@ -396,6 +398,9 @@ func (r *resolver) fetcher(cfg aws.Config, s step, src aws.CredentialsProvider, 
 // stsClient returns an STS client that signs with creds, in the region of
 // cfg or, as the AWS CLI, us-east-1 when cfg has none.
 func (r *resolver) stsClient(cfg aws.Config, creds aws.CredentialsProvider) *sts.Client {
+	if r.keysOnly {
+		return nil
+	}
 	return sts.NewFromConfig(cfg, func(o *sts.Options) {
 		if creds != nil {
 			o.Credentials = creds
@@ -468,17 +473,26 @@ func (r *resolver) ssoFetcher(cfg aws.Config, sc *config.SharedConfig) (*SSOFetc
 		if r.ssoTokenOpts != nil {
 			tpOpts = append(tpOpts, r.ssoTokenOpts)
 		}
-		tp := ssocreds.NewSSOTokenProvider(ssooidc.NewFromConfig(ssoCfg), path, tpOpts...)
+		var tp *ssocreds.SSOTokenProvider
+		if !r.keysOnly {
+			tp = ssocreds.NewSSOTokenProvider(ssooidc.NewFromConfig(ssoCfg), path, tpOpts...)
+		}
 		opts = append(opts, func(o *SSOOptions) {
 			o.SessionName = s.Name
-			o.TokenProvider = tp
+			if tp != nil {
+				o.TokenProvider = tp
+			}
 			o.CachedTokenFilepath = path
 		})
 	} else {
 		ssoCfg.Region = sc.SSORegion
 	}
 	opts = append(opts, func(o *SSOOptions) { o.Profile = sc.Profile })
-	return NewSSOFetcher(sso.NewFromConfig(ssoCfg), sc.SSOAccountID, sc.SSORoleName, startURL, opts...), nil
+	var client GetRoleCredentialsAPIClient
+	if !r.keysOnly {
+		client = sso.NewFromConfig(ssoCfg)
+	}
+	return NewSSOFetcher(client, sc.SSOAccountID, sc.SSORoleName, startURL, opts...), nil
 }
 
 // ProfileEntry is one cache entry that a profile's credentials use.
@@ -558,6 +572,7 @@ func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadO
 	if err != nil {
 		return nil, nil, err
 	}
+	r.keysOnly = true
 	var out []ProfileEntry
 	for i, s := range steps {
 		switch s.kind {
