@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -651,6 +652,17 @@ func (r *resolver) credentialSource(cfg aws.Config, sc *config.SharedConfig) (aw
 		}
 		return endpointcreds.New(url, func(o *endpointcreds.Options) {
 			o.AuthorizationToken = env.ContainerAuthorizationToken
+			// EKS Pod Identity gives the token in a file it rotates; read
+			// it on every call, as the SDK does.
+			if path := os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); path != "" {
+				o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
+					b, err := os.ReadFile(path)
+					if err != nil {
+						return "", fmt.Errorf("sessioncache: read the container authorization token file: %w", err)
+					}
+					return string(b), nil
+				})
+			}
 		}), nil
 	default:
 		return nil, fmt.Errorf("sessioncache: profile %s: credential_source must be Environment, Ec2InstanceMetadata or EcsContainer, not %q", sc.Profile, sc.CredentialSource)

@@ -2,6 +2,9 @@ package sessioncache
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -374,5 +377,50 @@ func TestCredentialsReportTheRealExpiry(t *testing.T) {
 	}
 	if got := w.sts.Calls("AssumeRole"); got != 2 {
 		t.Errorf("%d AssumeRole calls after the entry neared expiry, want 2", got)
+	}
+}
+
+func TestCredentialSourceEcsContainerSendsAuthorizationToken(t *testing.T) {
+	tests := map[string]struct {
+		token     string // AWS_CONTAINER_AUTHORIZATION_TOKEN
+		tokenFile string // content of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, "" for none
+		want      string
+	}{
+		"token in the environment": {token: "env-token", want: "env-token"},
+		"token in a file":          {tokenFile: "file-token", want: "file-token"},
+		"the file wins":            {token: "env-token", tokenFile: "file-token", want: "file-token"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			var got atomic.Value
+			got.Store("")
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				got.Store(r.Header.Get("Authorization"))
+				fmt.Fprintf(w, `{"AccessKeyId": "ASIACONTAINER", "SecretAccessKey": "s", "Token": "t", "Expiration": %q}`,
+					time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+			}))
+			defer srv.Close()
+			t.Setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "")
+			t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL+"/creds")
+			t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", tt.token)
+			t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "")
+			if tt.tokenFile != "" {
+				path := filepath.Join(t.TempDir(), "token")
+				writeFile(t, path, tt.tokenFile)
+				t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", path)
+			}
+
+			var r resolver
+			p, err := r.credentialSource(aws.Config{}, &config.SharedConfig{Profile: "p", CredentialSource: "EcsContainer"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Retrieve(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got.Load() != tt.want {
+				t.Errorf("the container endpoint got the wrong authorization token (want the one from %s)", name)
+			}
+		})
 	}
 }
