@@ -48,7 +48,9 @@ python=$(python3 -c 'import botocore, sys; print(sys.executable)' 2>/dev/null ||
 mkdir -p "$work/bin"
 have_cli=0
 if [[ -d $root/cmd/sessioncache ]]; then
-	(cd "$root" && go build -o "$work/bin/sessioncache" ./cmd/sessioncache)
+	# A static binary, as releases are built: with cgo the dynamic loader
+	# and libc add about 2 MB to every process.
+	(cd "$root" && CGO_ENABLED=0 go build -o "$work/bin/sessioncache" ./cmd/sessioncache)
 	have_cli=1
 else
 	say "bench: ./cmd/sessioncache does not exist yet: its rows are skipped"
@@ -62,7 +64,7 @@ import "fmt"
 
 func main() { fmt.Println("hello, world") }
 EOF
-(cd "$work/hello" && printf 'module hello\n\ngo 1.22\n' >go.mod && go build -o "$work/bin/hello" .)
+(cd "$work/hello" && printf 'module hello\n\ngo 1.22\n' >go.mod && CGO_ENABLED=0 go build -o "$work/bin/hello" .)
 
 # --- a HOME with an MFA role profile and a warm cache entry --------------
 
