@@ -119,6 +119,11 @@ func (c *FileCache) Set(key string, e *Entry) error {
 	if err := c.mkdir(); err != nil {
 		return err
 	}
+	// An entry written where it would not be read is lost, and a linked
+	// directory would take the write elsewhere.
+	if err := checkTrusted(c.dir, true); err != nil {
+		return fmt.Errorf("sessioncache: write cache entry: %w", err)
+	}
 	if err := writeFileAtomic(c.Path(key), data); err != nil {
 		return fmt.Errorf("sessioncache: write cache entry: %w", err)
 	}

@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
+	"strconv"
 	"syscall"
 )
 
 // readEntryFile reads an entry that only the current user could have
 // written. It refuses symbolic links and files or directories owned by
-// another user or writable by group or others, and tightens an entry that
-// others may read to 0600.
+// another user or writable by others or by a group other than the user's
+// private group, and tightens an entry that others may read to 0600.
 func readEntryFile(dir, path string) ([]byte, error) {
 	if err := checkTrusted(dir, true); err != nil {
 		return nil, err
@@ -58,13 +60,32 @@ func trustedOwner(info os.FileInfo, isDir bool) error {
 	if isDir {
 		what = "directory"
 	}
-	if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if ok && int(st.Uid) != os.Geteuid() {
 		return fmt.Errorf("%w: %s owned by uid %d", ErrUntrustedEntry, what, st.Uid)
 	}
-	if info.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("%w: %s writable by group or others (mode %04o)", ErrUntrustedEntry, what, info.Mode().Perm())
+	perm := info.Mode().Perm()
+	if perm&0o002 != 0 || (perm&0o020 != 0 && !(ok && privateGroup(st.Gid))) {
+		return fmt.Errorf("%w: %s writable by group or others (mode %04o)", ErrUntrustedEntry, what, perm)
 	}
 	return nil
+}
+
+// privateGroup reports whether gid is the current user's private group:
+// the user's own primary group, named after the user. Systems that give
+// each user such a group (Debian, Ubuntu, Fedora) set the umask to 002, so
+// the AWS CLI makes its cache directory group-writable there; only the
+// user is in that group, so it is as safe as 0755.
+func privateGroup(gid uint32) bool {
+	if int(gid) != os.Getegid() {
+		return false
+	}
+	u, err := user.LookupId(strconv.Itoa(os.Geteuid()))
+	if err != nil {
+		return false
+	}
+	g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10))
+	return err == nil && g.Name == u.Username
 }
 
 func isSymlinkErr(err error) bool {

@@ -90,9 +90,6 @@ func TestUntrustedEntriesAreMissesWithWarning(t *testing.T) {
 		"directory owned by another user": {root: true, plant: func(t *testing.T, c *FileCache) {
 			chown(t, c.Dir())
 		}},
-		"group-writable entry": {plant: func(t *testing.T, c *FileCache) {
-			chmod(t, c.Path(testKey), 0o620)
-		}},
 		"world-writable entry": {plant: func(t *testing.T, c *FileCache) {
 			chmod(t, c.Path(testKey), 0o602)
 		}},
@@ -105,8 +102,13 @@ func TestUntrustedEntriesAreMissesWithWarning(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		"group-writable directory": {plant: func(t *testing.T, c *FileCache) {
+		"group-writable directory of another group": {root: true, plant: func(t *testing.T, c *FileCache) {
+			chgrp(t, c.Dir())
 			chmod(t, c.Dir(), 0o770)
+		}},
+		"group-writable entry of another group": {root: true, plant: func(t *testing.T, c *FileCache) {
+			chgrp(t, c.Path(testKey))
+			chmod(t, c.Path(testKey), 0o660)
 		}},
 		"world-writable directory": {plant: func(t *testing.T, c *FileCache) {
 			chmod(t, c.Dir(), 0o777)
@@ -158,6 +160,13 @@ func TestUntrustedEntriesAreMissesWithWarning(t *testing.T) {
 func chown(t *testing.T, path string) {
 	t.Helper()
 	if err := os.Lchown(path, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func chgrp(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Lchown(path, -1, 65534); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -248,5 +257,39 @@ func TestSpecialFileInEntryPlaceDoesNotBlock(t *testing.T) {
 	}
 	if e, err := c.Get(testKey); err != nil || e.Credentials.AccessKeyID != "ASIAFETCHED00000001" {
 		t.Errorf("the FIFO was not replaced by the fetched entry: %v", err)
+	}
+}
+
+// On systems that give each user a private group the umask is 002, and the
+// AWS CLI makes its cache directory 0775: that must stay a cache hit.
+func TestPrivateGroupWritableIsTrusted(t *testing.T) {
+	if !privateGroup(uint32(os.Getegid())) {
+		t.Skip("the current group is not a private group named after the user")
+	}
+	c := NewFileCache(filepath.Join(t.TempDir(), "cache"))
+	e := &Entry{Credentials: EntryCredentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "s", SessionToken: "t", Expiration: time.Now().Add(time.Hour)}}
+	if err := c.Set(testKey, e); err != nil {
+		t.Fatal(err)
+	}
+	chmod(t, c.Dir(), 0o775)
+	chmod(t, c.Path(testKey), 0o660)
+	if _, err := c.Get(testKey); err != nil {
+		t.Errorf("entry in a private-group-writable directory refused: %v", err)
+	}
+}
+
+func TestSetRefusesAnUntrustedDirectory(t *testing.T) {
+	target := t.TempDir()
+	link := filepath.Join(t.TempDir(), "cache")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	e := &Entry{Credentials: EntryCredentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "s", SessionToken: "t", Expiration: time.Now().Add(time.Hour)}}
+	err := NewFileCache(link).Set(testKey, e)
+	if !errors.Is(err, ErrUntrustedEntry) {
+		t.Errorf("Set through a linked directory: error %v, want ErrUntrustedEntry", err)
+	}
+	if names, _ := os.ReadDir(target); len(names) != 0 {
+		t.Errorf("Set wrote %d files through the link", len(names))
 	}
 }

@@ -95,7 +95,7 @@ type listRow struct {
 
 // cacheRows returns a row for every entry of the cache in dir, as of now.
 func cacheRows(ctx context.Context, g *globals, dir string, now time.Time) ([]listRow, error) {
-	logger := g.logger()
+	logger := g.debugLogger()
 	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) { o.Logger = logger })
 	entries, err := cache.List()
 	if err != nil {
@@ -165,7 +165,7 @@ func newRow(cache *sessioncache.FileCache, le sessioncache.ListedEntry, owners [
 // settings share a key, and both are named.
 func keyOwners(ctx context.Context, g *globals, dir string) map[string][]sessioncache.ProfileEntry {
 	names, err := profileNames()
-	logger := g.logger()
+	logger := g.debugLogger()
 	if err != nil && logger != nil {
 		logger.Debug("cannot read the profiles", "error", err.Error())
 	}

@@ -118,13 +118,25 @@ func (g *globals) profileName() (name string, chosen bool) {
 	return config.DefaultSharedConfigProfile, false
 }
 
-// logger returns the --debug logger, or nil for the library's default,
-// which discards everything.
+// logger returns the --debug logger, and otherwise one that shows only
+// warnings.
 func (g *globals) logger() *slog.Logger {
+	level := slog.LevelDebug
+	if !g.debug {
+		// Warnings (an entry that is not trusted, a cache that cannot be
+		// written) explain a prompt that would otherwise be a surprise.
+		level = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// debugLogger returns the --debug logger or nil, for commands whose output
+// already shows what a warning would say.
+func (g *globals) debugLogger() *slog.Logger {
 	if !g.debug {
 		return nil
 	}
-	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return g.logger()
 }
 
 // loader returns the Loader the global flags describe.
