@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
@@ -281,6 +282,7 @@ const (
 	stepStatic           = "static"
 	stepCredentialSource = "credential-source"
 	stepSDK              = "sdk"
+	stepProcess          = "process"
 )
 
 // step is one link of a profile's credential chain: where the credentials
@@ -316,8 +318,11 @@ func (r *resolver) plan(sc *config.SharedConfig, asSource bool) ([]step, error) 
 		return []step{{KindWebIdentity, sc}}, nil
 	case ssoComplete(sc):
 		steps = []step{{KindSSO, sc}}
+	case sc.CredentialProcess != "" && sc.RoleARN != "":
+		// The SDK assumes the role with what the process gives.
+		steps = []step{{stepProcess, sc}}
 	case sc.RoleARN != "":
-		return nil, fmt.Errorf("sessioncache: profile %s sets role_arn but no source_profile, credential_source, web_identity_token_file or SSO settings", sc.Profile)
+		return nil, fmt.Errorf("sessioncache: profile %s sets role_arn but no source_profile, credential_source, credential_process, web_identity_token_file or SSO settings", sc.Profile)
 	default:
 		// credential_process, containers, instance roles, incomplete SSO
 		// settings: the SDK's own.
@@ -345,6 +350,8 @@ func (r *resolver) resolve(ctx context.Context, cfg aws.Config, sc *config.Share
 			p, err = r.credentialSource(cfg, s.sc)
 		case stepSDK:
 			p, err = r.sdkCredentials(ctx, s.sc.Profile)
+		case stepProcess:
+			p = processcreds.NewProvider(s.sc.CredentialProcess)
 		default:
 			var f Fetcher
 			fromSession := i > 0 && steps[i-1].kind == KindMFASession
@@ -577,7 +584,7 @@ func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadO
 	var out []ProfileEntry
 	for i, s := range steps {
 		switch s.kind {
-		case stepStatic, stepCredentialSource, stepSDK:
+		case stepStatic, stepCredentialSource, stepSDK, stepProcess:
 			continue
 		}
 		fromSession := i > 0 && steps[i-1].kind == KindMFASession

@@ -424,3 +424,30 @@ func TestCredentialSourceEcsContainerSendsAuthorizationToken(t *testing.T) {
 		})
 	}
 }
+
+// The SDK accepts role_arn beside credential_process and assumes the role
+// with what the process prints; so must the drop-in, and cache the role.
+func TestRoleWithCredentialProcessInTheSameProfile(t *testing.T) {
+	w := newWorld(t, func(o *ststest.Options) { o.RequireMFA = false })
+	script := filepath.Join(w.dir, "creds.sh")
+	writeFile(t, script, "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAEXAMPLEPROC00001\", \"SecretAccessKey\": \"proc-secret-not-real\"}'\n")
+	if err := os.Chmod(script, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(w.dir, "config"), testConfig+`
+[profile proc]
+role_arn = arn:aws:iam::123456789012:role/admin
+credential_process = `+script+`
+`)
+	first := w.retrieve(t, "proc")
+	second := w.retrieve(t, "proc")
+	if got := w.sts.Calls("AssumeRole"); got != 1 {
+		t.Errorf("%d AssumeRole calls, want 1", got)
+	}
+	if reqs := w.sts.Requests(); len(reqs) == 0 || reqs[0].AccessKeyID != "AKIAEXAMPLEPROC00001" {
+		t.Error("AssumeRole was not signed with the process's key")
+	}
+	if first.AccessKeyID != second.AccessKeyID || !strings.HasPrefix(first.AccessKeyID, "ASIA") {
+		t.Errorf("got %s then %s, want one cached role session", first.AccessKeyID, second.AccessKeyID)
+	}
+}

@@ -169,6 +169,8 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return fmt.Sprintf("a JSON %s, not an object", typ.Value)
 	case errors.As(err, &typ):
 		return fmt.Sprintf("field %s is a JSON %s", typ.Field, typ.Value)
 	default:
