@@ -12,7 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // AssumeRoleAPIClient is the part of the STS client that
@@ -115,18 +117,24 @@ func (f *AssumeRoleFetcher) Fetch(ctx context.Context) (*Entry, error) {
 	if out.Credentials == nil {
 		return nil, fmt.Errorf("sessioncache: assume role %s: the response holds no credentials", f.roleARN)
 	}
+	return stsEntry(out.Credentials, out.AssumedRoleUser, out.ResultMetadata), nil
+}
+
+// stsEntry makes the entry of an STS response, with the account of the
+// role session when there is one.
+func stsEntry(c *types.Credentials, u *types.AssumedRoleUser, md middleware.Metadata) *Entry {
 	e := &Entry{Credentials: EntryCredentials{
-		AccessKeyID:     aws.ToString(out.Credentials.AccessKeyId),
-		SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
-		SessionToken:    aws.ToString(out.Credentials.SessionToken),
-		Expiration:      aws.ToTime(out.Credentials.Expiration).UTC(),
+		AccessKeyID:     aws.ToString(c.AccessKeyId),
+		SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken:    aws.ToString(c.SessionToken),
+		Expiration:      aws.ToTime(c.Expiration).UTC(),
 	}}
-	if u := out.AssumedRoleUser; u != nil {
+	if u != nil {
 		e.AssumedRoleUser = &AssumedRoleUser{AssumedRoleID: aws.ToString(u.AssumedRoleId), ARN: aws.ToString(u.Arn)}
 		e.Credentials.AccountID = accountFromARN(aws.ToString(u.Arn))
 	}
-	e.RequestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
-	return e, nil
+	e.RequestID, _ = awsmiddleware.GetRequestIDMetadata(md)
+	return e
 }
 
 // noRetry keeps the SDK from resending a request that carries a one-time

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -91,14 +90,8 @@ func (f *SessionTokenFetcher) Fetch(ctx context.Context) (*Entry, error) {
 	if out.Credentials == nil {
 		return nil, fmt.Errorf("sessioncache: %s: the response holds no credentials", f.what())
 	}
-	e := &Entry{Credentials: EntryCredentials{
-		AccessKeyID:     aws.ToString(out.Credentials.AccessKeyId),
-		SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
-		SessionToken:    aws.ToString(out.Credentials.SessionToken),
-		Expiration:      aws.ToTime(out.Credentials.Expiration).UTC(),
-		AccountID:       accountFromARN(f.serial),
-	}}
-	e.RequestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	e := stsEntry(out.Credentials, nil, out.ResultMetadata)
+	e.Credentials.AccountID = accountFromARN(f.serial)
 	return e, nil
 }
 

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -108,18 +107,7 @@ func (f *WebIdentityFetcher) Fetch(ctx context.Context) (*Entry, error) {
 	if out.Credentials == nil {
 		return nil, fmt.Errorf("sessioncache: assume role %s with web identity: the response holds no credentials", f.roleARN)
 	}
-	e := &Entry{Credentials: EntryCredentials{
-		AccessKeyID:     aws.ToString(out.Credentials.AccessKeyId),
-		SecretAccessKey: aws.ToString(out.Credentials.SecretAccessKey),
-		SessionToken:    aws.ToString(out.Credentials.SessionToken),
-		Expiration:      aws.ToTime(out.Credentials.Expiration).UTC(),
-	}}
-	if u := out.AssumedRoleUser; u != nil {
-		e.AssumedRoleUser = &AssumedRoleUser{AssumedRoleID: aws.ToString(u.AssumedRoleId), ARN: aws.ToString(u.Arn)}
-		e.Credentials.AccountID = accountFromARN(aws.ToString(u.Arn))
-	}
-	e.RequestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
-	return e, nil
+	return stsEntry(out.Credentials, out.AssumedRoleUser, out.ResultMetadata), nil
 }
 
 // readToken reads the token as botocore and the SDK do: the whole file,
