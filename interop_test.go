@@ -28,13 +28,21 @@ aws_secret_access_key = base-secret-not-real
 // The file name the AWS CLI gives the mfa profile's entry.
 const peerKey = "c08bbcd61d2960e17757c33319b79219a44dea4e"
 
-// peerWorld starts moto and makes a HOME, and points this process at them
-// as a Go program run in that HOME would be.
+// peerWorld starts moto and makes a HOME with the mfa profile, and points
+// this process at them as a Go program run in that HOME would be.
 func peerWorld(t *testing.T) (*peertest.MotoServer, *peertest.Home, []string) {
 	t.Helper()
 	m := peertest.Moto(t)
 	h := peertest.NewHome(t, peerConfig, peerCredentials)
 	env := h.Env(m)
+	adoptEnv(t, env)
+	return m, h, env
+}
+
+// adoptEnv gives this process the HOME and AWS_* settings of env, and no
+// other AWS_* setting.
+func adoptEnv(t *testing.T, env []string) {
+	t.Helper()
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == sessioncache.EnvCacheDir {
 			t.Setenv(k, "")
@@ -47,7 +55,6 @@ func peerWorld(t *testing.T) (*peertest.MotoServer, *peertest.Home, []string) {
 			t.Setenv(k, v)
 		}
 	}
-	return m, h, env
 }
 
 // goCredentials loads the mfa profile as a new Go process would. A prompt
@@ -60,6 +67,14 @@ func goCredentials(t *testing.T, code string) aws.Credentials {
 		}
 		return code, nil
 	}}
+	return loadAndCall(t, l, "assumed-role/admin")
+}
+
+// loadAndCall loads the selected profile with l, retrieves its
+// credentials, and checks that they work against the peer's STS as the
+// role named by wantARN.
+func loadAndCall(t *testing.T, l *sessioncache.Loader, wantARN string) aws.Credentials {
+	t.Helper()
 	cfg, err := l.LoadDefaultConfig(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -68,13 +83,12 @@ func goCredentials(t *testing.T, code string) aws.Credentials {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The credentials must work against the peer's STS.
 	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(aws.ToString(out.Arn), "assumed-role/admin") {
-		t.Errorf("identity %s, want the admin role", aws.ToString(out.Arn))
+	if !strings.Contains(aws.ToString(out.Arn), wantARN) {
+		t.Errorf("identity %s, want %s", aws.ToString(out.Arn), wantARN)
 	}
 	return creds
 }

@@ -1,14 +1,12 @@
 package sessioncache_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/sessioncache/sessioncache"
 	"github.com/sessioncache/sessioncache/internal/peertest"
 )
@@ -36,18 +34,7 @@ func webPeerWorld(t *testing.T) (*peertest.MotoServer, *peertest.Home, []string)
 		t.Fatal(err)
 	}
 	env := h.Env(m, "AWS_PROFILE=wi")
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == sessioncache.EnvCacheDir {
-			t.Setenv(k, "")
-			os.Unsetenv(k)
-		}
-	}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		if k == "HOME" || strings.HasPrefix(k, "AWS_") {
-			t.Setenv(k, v)
-		}
-	}
+	adoptEnv(t, env)
 	return m, h, env
 }
 
@@ -55,22 +42,7 @@ func webPeerWorld(t *testing.T) (*peertest.MotoServer, *peertest.Home, []string)
 // that the credentials work against moto.
 func goWebIdentity(t *testing.T) aws.Credentials {
 	t.Helper()
-	cfg, err := sessioncache.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds, err := cfg.Credentials.Retrieve(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(aws.ToString(out.Arn), "assumed-role/ci/") {
-		t.Errorf("identity %s, want the ci role", aws.ToString(out.Arn))
-	}
-	return creds
+	return loadAndCall(t, &sessioncache.Loader{}, "assumed-role/ci/")
 }
 
 // webPeerEntry returns the access key of the web identity entry.
