@@ -238,7 +238,7 @@ func TestKilledLockHolderIsTakenOverAtOnce(t *testing.T) {
 	if err := <-locked; err != nil {
 		t.Fatalf("Lock after the holder died: %v", err)
 	}
-	if d := lockedAt.Sub(killedAt); d > time.Second {
+	if d := lockedAt.Sub(killedAt); d > 3*time.Second {
 		t.Errorf("the lock was taken %v after its holder died, want at once", d)
 	}
 	if n := waits.Load(); n != 1 {
@@ -330,7 +330,7 @@ func TestLockWaitHonoursContext(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Lock error = %v, want %v", err, tt.want)
 			}
-			if d := time.Since(start); d > time.Second {
+			if d := time.Since(start); d > 3*time.Second {
 				t.Errorf("Lock returned %v after it began, want soon after the context ended", d)
 			}
 		})
