@@ -98,20 +98,11 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) 
 // Duration and Policy of config.WithWebIdentityRoleCredentialOptions, and
 // config.WithSSOTokenProviderOptions.
 func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
-	var lo config.LoadOptions
-	for _, fn := range optFns {
-		if err := fn(&lo); err != nil {
-			return aws.Config{}, err
-		}
-	}
-	if lo.Credentials != nil {
-		// The caller chose the credentials: nothing to cache.
-		return config.LoadDefaultConfig(ctx, optFns...)
-	}
-	sc, err := selectProfile(ctx, &lo)
-	if err != nil || sc == nil || !cachesCredentials(sc) {
-		// Missing profiles, keys in the environment and profiles with
-		// nothing to cache behave, and fail, exactly as in the SDK.
+	lo, sc, err := cachedProfile(ctx, optFns)
+	if err != nil || sc == nil {
+		// Bad options, missing profiles, keys in the environment and
+		// profiles with nothing to cache behave, and fail, exactly as in
+		// the SDK.
 		return config.LoadDefaultConfig(ctx, optFns...)
 	}
 
@@ -122,7 +113,7 @@ func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.L
 	if err != nil {
 		return aws.Config{}, err
 	}
-	r, err := l.resolver(&lo, optFns)
+	r, err := l.resolver(lo, optFns)
 	if err != nil {
 		return aws.Config{}, err
 	}
@@ -132,6 +123,27 @@ func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.L
 	}
 	cfg.Credentials = r.memoryCache(p)
 	return cfg, nil
+}
+
+// cachedProfile applies optFns and returns the settings of the selected
+// profile when its credentials are ones this package caches, and nil
+// settings otherwise (the caller chose the credentials in code, keys are
+// in the environment, or the profile has nothing to cache).
+func cachedProfile(ctx context.Context, optFns []func(*config.LoadOptions) error) (*config.LoadOptions, *config.SharedConfig, error) {
+	var lo config.LoadOptions
+	for _, fn := range optFns {
+		if err := fn(&lo); err != nil {
+			return nil, nil, err
+		}
+	}
+	if lo.Credentials != nil {
+		return &lo, nil, nil
+	}
+	sc, err := selectProfile(ctx, &lo)
+	if err != nil || sc == nil || !cachesCredentials(sc) {
+		return &lo, nil, err
+	}
+	return &lo, sc, nil
 }
 
 // selectProfile returns the settings whose credentials the SDK would use,
@@ -559,20 +571,11 @@ func (l *Loader) Credentials(ctx context.Context, optFns ...func(*config.LoadOpt
 }
 
 func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadOptions) error) ([]ProfileEntry, *resolver, error) {
-	var lo config.LoadOptions
-	for _, fn := range optFns {
-		if err := fn(&lo); err != nil {
-			return nil, nil, err
-		}
-	}
-	if lo.Credentials != nil {
-		return nil, nil, nil
-	}
-	sc, err := selectProfile(ctx, &lo)
-	if err != nil || sc == nil || !cachesCredentials(sc) {
+	lo, sc, err := cachedProfile(ctx, optFns)
+	if err != nil || sc == nil {
 		return nil, nil, err
 	}
-	r, err := l.resolver(&lo, optFns)
+	r, err := l.resolver(lo, optFns)
 	if err != nil {
 		return nil, nil, err
 	}
