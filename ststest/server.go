@@ -580,12 +580,9 @@ func (s *Server) assumeRole(c *caller, p url.Values, now time.Time) (any, *apiEr
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	r, ok := parseRoleARN(roleARN)
-	if !ok {
-		return nil, validationError(roleARN + " is invalid")
-	}
-	if policy != "" && !jsonValid(policy) {
-		return nil, &apiError{http.StatusBadRequest, "MalformedPolicyDocument", "Syntax errors in policy."}
+	r, err := checkRoleAndPolicy(roleARN, policy)
+	if err != nil {
+		return nil, err
 	}
 	if c.session != nil && c.session.role && duration > ChainedRoleMaxDuration {
 		return nil, validationError("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
@@ -603,6 +600,19 @@ func (s *Server) assumeRole(c *caller, p url.Values, now time.Time) (any, *apiEr
 		PackedPolicySize: packedPolicySize(p),
 	}
 	return res, nil
+}
+
+// checkRoleAndPolicy parses the role to assume and checks the session
+// policy, as both ways of assuming a role do.
+func checkRoleAndPolicy(roleARN, policy string) (role, *apiError) {
+	r, ok := parseRoleARN(roleARN)
+	if !ok {
+		return role{}, validationError(roleARN + " is invalid")
+	}
+	if policy != "" && !jsonValid(policy) {
+		return role{}, &apiError{http.StatusBadRequest, "MalformedPolicyDocument", "Syntax errors in policy."}
+	}
+	return r, nil
 }
 
 func (s *Server) getSessionToken(c *caller, p url.Values, now time.Time) (any, *apiError) {
@@ -642,12 +652,9 @@ func (s *Server) assumeRoleWithWebIdentity(_ *caller, p url.Values, now time.Tim
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	r, ok := parseRoleARN(roleARN)
-	if !ok {
-		return nil, validationError(roleARN + " is invalid")
-	}
-	if policy != "" && !jsonValid(policy) {
-		return nil, &apiError{http.StatusBadRequest, "MalformedPolicyDocument", "Syntax errors in policy."}
+	r, err := checkRoleAndPolicy(roleARN, policy)
+	if err != nil {
+		return nil, err
 	}
 	if s.webIdentityToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.webIdentityToken)) != 1 {
 		return nil, &apiError{http.StatusBadRequest, "InvalidIdentityToken", "The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request."}
