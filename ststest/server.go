@@ -105,9 +105,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	mfaCode  string
-	calls    map[string]int
-	requests []Request
-	failures []failure
+	book     ledger
 	sessions map[string]*session // by access key ID
 	roleIDs  map[string]string   // by role ARN: stable, like IAM's unique IDs
 	userIDs  map[string]string   // by access key ID
@@ -128,6 +126,43 @@ type session struct {
 	identity     identity
 	mfa          bool // obtained with MFA, directly or through the signing session
 	role         bool // an assumed role: assuming another role from it is chaining
+}
+
+// ledger is what a server has answered and the failures queued for it.
+// The server's mutex guards it.
+type ledger struct {
+	calls    map[string]int
+	requests []Request
+	failures []failure
+}
+
+// record counts an answered request.
+func (l *ledger) record(rec Request) {
+	if l.calls == nil {
+		l.calls = make(map[string]int)
+	}
+	l.calls[rec.Action]++
+	l.requests = append(l.requests, rec)
+}
+
+// queue adds n failures after those already queued.
+func (l *ledger) queue(n int, code, message string, status int) {
+	if n > 0 {
+		l.failures = append(l.failures, failure{n: n, err: &apiError{status: status, code: code, message: message}})
+	}
+}
+
+// nextFailure takes the next queued failure, or returns nil.
+func (l *ledger) nextFailure() *apiError {
+	if len(l.failures) == 0 {
+		return nil
+	}
+	f := &l.failures[0]
+	f.n--
+	if f.n == 0 {
+		l.failures = l.failures[1:]
+	}
+	return f.err
 }
 
 // failure is a queued FailNext error.
@@ -157,7 +192,6 @@ func NewServer(optFns ...func(*Options)) *Server {
 		webIdentityToken: o.WebIdentityToken,
 		now:              o.Now,
 		mfaCode:          o.MFACode,
-		calls:            make(map[string]int),
 		sessions:         make(map[string]*session),
 		roleIDs:          make(map[string]string),
 		userIDs:          make(map[string]string),
@@ -186,7 +220,7 @@ func (s *Server) Close() {
 func (s *Server) Calls(action string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.calls[action]
+	return s.book.calls[action]
 }
 
 // Requests returns copies of the requests received, in the order they were
@@ -194,7 +228,7 @@ func (s *Server) Calls(action string) int {
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return copyRequests(s.requests)
+	return copyRequests(s.book.requests)
 }
 
 // SetMFACode changes the TokenCode the server expects; "" accepts any six
@@ -209,12 +243,9 @@ func (s *Server) SetMFACode(code string) {
 // given STS error code, message and HTTP status. Calls queue up: a second
 // call's failures come after the first's.
 func (s *Server) FailNext(n int, code, message string, status int) {
-	if n <= 0 {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failures = append(s.failures, failure{n: n, err: &apiError{status: status, code: code, message: message}})
+	s.book.queue(n, code, message, status)
 }
 
 // addRoleSession makes role credentials issued elsewhere (by an
@@ -272,8 +303,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if apiErr != nil {
 		rec.ErrorCode = apiErr.code
 	}
-	s.calls[rec.Action]++
-	s.requests = append(s.requests, rec)
+	s.book.record(rec)
 	s.mu.Unlock()
 
 	w.Header().Set("x-amzn-RequestId", requestID)
@@ -311,13 +341,7 @@ func writeXML(w http.ResponseWriter, v any) {
 
 // dispatch answers one request; s.mu is held.
 func (s *Server) dispatch(r *http.Request, p url.Values, action string) (any, *apiError) {
-	if len(s.failures) > 0 {
-		f := &s.failures[0]
-		f.n--
-		err := f.err
-		if f.n == 0 {
-			s.failures = s.failures[1:]
-		}
+	if err := s.book.nextFailure(); err != nil {
 		return nil, err
 	}
 	if action == "" {

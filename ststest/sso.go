@@ -54,9 +54,7 @@ type SSOServer struct {
 	mu          sync.Mutex
 	accessToken string
 	tokenExpiry time.Time
-	calls       map[string]int
-	requests    []Request
-	failures    []failure
+	book        ledger
 	roleIDs     map[string]string // by role name: the suffix AWS gives SSO roles
 }
 
@@ -74,7 +72,6 @@ func NewSSOServer(optFns ...func(*SSOOptions)) *SSOServer {
 		sts:         o.STS,
 		accessToken: o.AccessToken,
 		tokenExpiry: o.AccessTokenExpiration,
-		calls:       make(map[string]int),
 		roleIDs:     make(map[string]string),
 	}
 	if s.duration <= 0 {
@@ -101,7 +98,7 @@ func (s *SSOServer) Close() {
 func (s *SSOServer) Calls(operation string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.calls[operation]
+	return s.book.calls[operation]
 }
 
 // Requests returns copies of the requests received, in the order they were
@@ -109,7 +106,7 @@ func (s *SSOServer) Calls(operation string) int {
 func (s *SSOServer) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return copyRequests(s.requests)
+	return copyRequests(s.book.requests)
 }
 
 // SetAccessToken changes the bearer token the portal accepts and when it
@@ -125,12 +122,9 @@ func (s *SSOServer) SetAccessToken(token string, expiration time.Time) {
 // in the x-amzn-ErrorType header), message and HTTP status. Calls queue
 // up: a second call's failures come after the first's.
 func (s *SSOServer) FailNext(n int, code, message string, status int) {
-	if n <= 0 {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failures = append(s.failures, failure{n: n, err: &apiError{status: status, code: code, message: message}})
+	s.book.queue(n, code, message, status)
 }
 
 type roleCredentialsJSON struct {
@@ -151,8 +145,7 @@ func (s *SSOServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if apiErr != nil {
 		rec.ErrorCode = apiErr.code
 	}
-	s.calls[rec.Action]++
-	s.requests = append(s.requests, rec)
+	s.book.record(rec)
 	s.mu.Unlock()
 
 	w.Header().Set("x-amzn-RequestId", newRequestID())
@@ -168,13 +161,7 @@ func (s *SSOServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 // dispatch answers one request; s.mu is held.
 func (s *SSOServer) dispatch(r *http.Request, rec Request) (any, *apiError) {
-	if len(s.failures) > 0 {
-		f := &s.failures[0]
-		f.n--
-		err := f.err
-		if f.n == 0 {
-			s.failures = s.failures[1:]
-		}
+	if err := s.book.nextFailure(); err != nil {
 		return nil, err
 	}
 	if rec.Action == "" {
