@@ -88,7 +88,7 @@ func (f *AssumeRoleFetcher) Fetch(ctx context.Context) (*Entry, error) {
 	in := &sts.AssumeRoleInput{RoleArn: aws.String(f.roleARN)}
 	in.RoleSessionName = aws.String(f.opts.RoleSessionName)
 	if f.opts.RoleSessionName == "" {
-		in.RoleSessionName = aws.String("sessioncache-" + strconv.FormatInt(timeNow().Unix(), 10))
+		in.RoleSessionName = aws.String(defaultSessionName())
 	}
 	if f.opts.ExternalID != "" {
 		in.ExternalId = aws.String(f.opts.ExternalID)
@@ -100,12 +100,10 @@ func (f *AssumeRoleFetcher) Fetch(ctx context.Context) (*Entry, error) {
 		in.Policy = aws.String(f.opts.Policy)
 	}
 	var out *sts.AssumeRoleOutput
-	err := withMFA(ctx, f.opts.SerialNumber, f.opts.TokenProvider, f.opts.Profile, func(code string) error {
-		var optFns []func(*sts.Options)
+	err := withMFA(ctx, f.opts.SerialNumber, f.opts.TokenProvider, f.opts.Profile, func(code string, optFns ...func(*sts.Options)) error {
 		if code != "" {
 			in.SerialNumber = aws.String(f.opts.SerialNumber)
 			in.TokenCode = aws.String(code)
-			optFns = append(optFns, noRetry)
 		}
 		var err error
 		out, err = f.client.AssumeRole(ctx, in, optFns...)
@@ -144,10 +142,17 @@ func noRetry(o *sts.Options) {
 	o.RetryMaxAttempts = 1
 }
 
+// defaultSessionName names a role session when the profile does not; as
+// in botocore, the name is not part of the cache key.
+func defaultSessionName() string {
+	return "sessioncache-" + strconv.FormatInt(timeNow().Unix(), 10)
+}
+
 // withMFA runs call with an MFA code when serial is set: it asks for a
 // code, checks its form, and asks again when STS rejects it and a person
-// at the terminal can type another.
-func withMFA(ctx context.Context, serial string, tp TokenProvider, profile string, call func(code string) error) error {
+// at the terminal can type another. A call that carries a code gets the
+// option that keeps the SDK from resending it.
+func withMFA(ctx context.Context, serial string, tp TokenProvider, profile string, call func(code string, optFns ...func(*sts.Options)) error) error {
 	if serial == "" {
 		return explainSTSError(call(""), serial, profile)
 	}
@@ -177,7 +182,7 @@ func withMFA(ctx context.Context, serial string, tp TokenProvider, profile strin
 			}
 			return &InvalidMFACodeError{Serial: serial}
 		}
-		err = call(code)
+		err = call(code, noRetry)
 		if isInvalidMFACode(err) && !last {
 			tellTerminal("STS did not accept that code. Wait for the next one and try again.")
 			continue

@@ -73,12 +73,10 @@ func (f *SessionTokenFetcher) Fetch(ctx context.Context) (*Entry, error) {
 		in.DurationSeconds = aws.Int32(int32(f.opts.Duration / time.Second))
 	}
 	var out *sts.GetSessionTokenOutput
-	err := withMFA(ctx, f.serial, f.opts.TokenProvider, f.opts.Profile, func(code string) error {
-		var optFns []func(*sts.Options)
+	err := withMFA(ctx, f.serial, f.opts.TokenProvider, f.opts.Profile, func(code string, optFns ...func(*sts.Options)) error {
 		if code != "" {
 			in.SerialNumber = aws.String(f.serial)
 			in.TokenCode = aws.String(code)
-			optFns = append(optFns, noRetry)
 		}
 		var err error
 		out, err = f.client.GetSessionToken(ctx, in, optFns...)

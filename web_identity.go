@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -90,7 +89,7 @@ func (f *WebIdentityFetcher) Fetch(ctx context.Context) (*Entry, error) {
 		WebIdentityToken: aws.String(token),
 	}
 	if f.opts.RoleSessionName == "" {
-		in.RoleSessionName = aws.String("sessioncache-" + strconv.FormatInt(timeNow().Unix(), 10))
+		in.RoleSessionName = aws.String(defaultSessionName())
 	}
 	if f.opts.Duration != 0 {
 		in.DurationSeconds = aws.Int32(int32(f.opts.Duration / time.Second))
