@@ -80,9 +80,7 @@ func runExec(ctx context.Context, g *globals, argv []string) error {
 	}
 	profile, _ := g.profileName()
 	env := execEnv(os.Environ(), creds, cfg.Region, profile)
-	if l := g.logger(); l != nil {
-		l.Debug("running command", "command", argv[0], "profile", profile, "expires", creds.Expires)
-	}
+	g.logger().Debug("running command", "command", argv[0], "profile", profile, "expires", creds.Expires)
 	return runCommand(argv, env, g)
 }
 

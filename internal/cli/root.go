@@ -160,16 +160,10 @@ func (g *globals) cacheDirPath() (string, error) {
 // loadOptions selects the profile when one was chosen; otherwise the SDK's
 // own rules apply (keys in the environment, then the default profile).
 func (g *globals) loadOptions() []func(*config.LoadOptions) error {
-	opts := []func(*config.LoadOptions) error{
-		// The SDK's memory cache moves Expires earlier by its expiry
-		// window; a one-shot command keeps nothing in memory and must
-		// report the real expiry. The file cache keeps its own window.
-		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }),
-	}
 	if name, chosen := g.profileName(); chosen {
-		opts = append(opts, config.WithSharedConfigProfile(name))
+		return []func(*config.LoadOptions) error{config.WithSharedConfigProfile(name)}
 	}
-	return opts
+	return nil
 }
 
 // retrieve returns the selected profile's credentials, from the cache when
@@ -177,11 +171,13 @@ func (g *globals) loadOptions() []func(*config.LoadOptions) error {
 func (g *globals) retrieve(ctx context.Context) (aws.Credentials, aws.Config, error) {
 	profile, _ := g.profileName()
 	l := g.loader()
-	if l.Logger != nil {
-		dir, _ := g.cacheDirPath()
-		l.Logger.Debug("loading credentials", "profile", profile, "cache_dir", dir)
-	}
-	cfg, err := l.LoadDefaultConfig(ctx, g.loadOptions()...)
+	dir, _ := g.cacheDirPath()
+	l.Logger.Debug("loading credentials", "profile", profile, "cache_dir", dir)
+	// The SDK's memory cache moves Expires earlier by its expiry window; a
+	// one-shot command keeps nothing in memory and must report the real
+	// expiry. The file cache keeps its own window.
+	opts := append(g.loadOptions(), config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }))
+	cfg, err := l.LoadDefaultConfig(ctx, opts...)
 	if err == nil && cfg.Credentials == nil {
 		err = fmt.Errorf("profile %s has no credentials", profile)
 	}
@@ -209,9 +205,7 @@ func (g *globals) credentials(ctx context.Context) (aws.Credentials, error) {
 // explain turns the errors people meet most into ones that say what to do.
 func (g *globals) explain(err error) error {
 	profile, chosen := g.profileName()
-	if l := g.logger(); l != nil {
-		l.Debug("loading credentials failed", "profile", profile, "error", err.Error())
-	}
+	g.logger().Debug("loading credentials failed", "profile", profile, "error", err.Error())
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) {
 		if missing.Profile != profile {
