@@ -1,0 +1,105 @@
+package sessioncache
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+)
+
+// ProfileEntry is one cache entry that a profile's credentials use.
+type ProfileEntry struct {
+	// Profile is the profile whose settings make the entry: the selected
+	// profile, or a source profile of its chain. It is empty for a web
+	// identity set in the environment (AWS_ROLE_ARN and
+	// AWS_WEB_IDENTITY_TOKEN_FILE).
+	Profile string
+	// Kind is KindAssumeRole, KindWebIdentity, KindSSO or KindMFASession.
+	Kind string
+	// Key is the entry's cache key.
+	Key string
+	// RoleARN is the role the entry's credentials belong to; for
+	// KindMFASession, the MFA device's serial; for KindSSO,
+	// "<account id>/<role name>".
+	RoleARN string
+}
+
+// ProfileEntries returns the cache entries the selected profile uses, as
+// LoadDefaultConfig would select and resolve it, from the first source of
+// a chain to the profile itself. A profile whose credentials this package
+// does not cache, and keys in the environment, use none. Nothing is read
+// from the cache and no service is called.
+func (l *Loader) ProfileEntries(ctx context.Context, optFns ...func(*config.LoadOptions) error) ([]ProfileEntry, error) {
+	entries, _, err := l.profileEntries(ctx, optFns)
+	return entries, err
+}
+
+// Credentials returns the selected profile's credentials, with their real
+// expiry, for a program that needs them once (to export them, or to hand
+// them to a command) rather than a configuration to make calls with. When
+// the cache holds a valid entry for the profile it is returned without
+// loading the rest of the SDK's configuration; otherwise the credentials
+// come from LoadDefaultConfig, fetched and cached as usual.
+func (l *Loader) Credentials(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Credentials, error) {
+	entries, r, err := l.profileEntries(ctx, optFns)
+	if err == nil && len(entries) > 0 && r.cache != nil {
+		p := r.provider(nil)
+		if e := p.lookup(entries[len(entries)-1].Key); e != nil {
+			return e.AWSCredentials(p.opts.Source), nil
+		}
+	}
+	// The SDK's memory cache would report the expiry one window early.
+	opts := append(optFns[:len(optFns):len(optFns)], config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) {
+		o.ExpiryWindow = 0
+	}))
+	cfg, err := l.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Credentials{}, err
+	}
+	if cfg.Credentials == nil {
+		return aws.Credentials{}, errors.New("sessioncache: no credentials found")
+	}
+	return cfg.Credentials.Retrieve(ctx)
+}
+
+func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadOptions) error) ([]ProfileEntry, *resolver, error) {
+	lo, sc, err := cachedProfile(ctx, optFns)
+	if err != nil || sc == nil {
+		return nil, nil, err
+	}
+	r, err := l.resolver(lo, optFns)
+	if err != nil {
+		return nil, nil, err
+	}
+	steps, err := r.plan(sc, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.keysOnly = true
+	var out []ProfileEntry
+	for i, s := range steps {
+		switch s.kind {
+		case stepStatic, stepCredentialSource, stepSDK, stepProcess:
+			continue
+		}
+		fromSession := i > 0 && steps[i-1].kind == KindMFASession
+		f, err := r.fetcher(aws.Config{}, s, nil, fromSession)
+		if err != nil {
+			return nil, nil, err
+		}
+		e := ProfileEntry{Profile: s.sc.Profile, Kind: s.kind, Key: f.CacheKey(), RoleARN: s.sc.RoleARN}
+		switch s.kind {
+		case KindMFASession:
+			e.RoleARN = s.sc.MFASerial
+		case KindSSO:
+			e.RoleARN = s.sc.SSOAccountID + "/" + s.sc.SSORoleName
+		case KindWebIdentity:
+			if wf, ok := f.(*WebIdentityFetcher); ok {
+				e.RoleARN = wf.roleARN
+			}
+		}
+		out = append(out, e)
+	}
+	return out, r, nil
+}

@@ -1,0 +1,397 @@
+package sessioncache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// resolver turns a profile into a chain of providers, mirroring the SDK's
+// own resolution order so that only the caching differs.
+type resolver struct {
+	cache           *FileCache
+	tokenProvider   TokenProvider
+	duration        time.Duration
+	window          time.Duration
+	logger          *slog.Logger
+	chainMFASession bool
+	userOpts        []func(*config.LoadOptions) error
+	cacheOpts       func(*aws.CredentialsCacheOptions)
+	webIdentityOpts func(*stscreds.WebIdentityRoleOptions)
+	ssoTokenOpts    func(*ssocreds.SSOTokenProviderOptions)
+	// keysOnly makes fetchers without service clients, for their keys.
+	keysOnly bool
+}
+
+func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOptions) error) (*resolver, error) {
+	r := &resolver{
+		tokenProvider:   l.TokenProvider,
+		window:          l.ExpiryWindow,
+		logger:          l.Logger,
+		chainMFASession: l.ChainMFASession,
+		userOpts:        optFns,
+		cacheOpts:       lo.CredentialsCacheOptions,
+		webIdentityOpts: lo.WebIdentityRoleCredentialOptions,
+		ssoTokenOpts:    lo.SSOTokenProviderOptions,
+	}
+	if r.window == 0 {
+		r.window = DefaultExpiryWindow
+	}
+	if r.logger == nil {
+		r.logger = slog.New(slog.DiscardHandler)
+	}
+	if fn := lo.AssumeRoleCredentialOptions; fn != nil {
+		var so stscreds.AssumeRoleOptions
+		fn(&so)
+		if so.TokenProvider != nil && r.tokenProvider == nil {
+			tp := so.TokenProvider
+			r.tokenProvider = func(context.Context, string) (string, error) { return tp() }
+		}
+		r.duration = so.Duration
+	}
+	if !l.DisableCache {
+		dir := l.CacheDir
+		if dir == "" {
+			var err error
+			if dir, err = DefaultCacheDir(); err != nil {
+				return nil, err
+			}
+		}
+		onWait := l.OnWait
+		if onWait == nil {
+			onWait = func(pid int) {
+				tellTerminal(fmt.Sprintf("waiting for another sessioncache process (pid %d) to finish MFA", pid))
+			}
+		}
+		r.cache = NewFileCache(dir, func(o *FileCacheOptions) {
+			o.Logger = r.logger
+			o.OnWait = onWait
+		})
+	}
+	return r, nil
+}
+
+// Steps of a credential chain that are not cached; the cached ones are
+// named by the Kind constants.
+const (
+	stepStatic           = "static"
+	stepCredentialSource = "credential-source"
+	stepSDK              = "sdk"
+	stepProcess          = "process"
+)
+
+// step is one link of a profile's credential chain: where the credentials
+// of a profile come from, or the role it assumes with them.
+type step struct {
+	kind string
+	sc   *config.SharedConfig
+}
+
+// plan lays out the chain of sc's credentials, from the first source to
+// sc itself, in the order of the SDK's resolveCredsFromProfile. asSource
+// is set for the source profile of a role.
+func (r *resolver) plan(sc *config.SharedConfig, asSource bool) ([]step, error) {
+	var steps []step
+	switch {
+	case sc.Source != nil:
+		src, err := r.plan(sc.Source, true)
+		if err != nil {
+			return nil, err
+		}
+		steps = src
+	case sc.Credentials.HasKeys():
+		kind := stepStatic
+		// As a role's source, the AWS CLI signs with the keys themselves.
+		if isMFASession(sc) && (!asSource || r.chainMFASession) {
+			kind = KindMFASession
+		}
+		steps = []step{{kind, sc}}
+	case sc.CredentialSource != "":
+		steps = []step{{stepCredentialSource, sc}}
+	case sc.WebIdentityTokenFile != "":
+		// role_arn is the web identity's own role: it is not assumed again.
+		return []step{{KindWebIdentity, sc}}, nil
+	case ssoComplete(sc):
+		steps = []step{{KindSSO, sc}}
+	case sc.CredentialProcess != "" && sc.RoleARN != "":
+		// The SDK assumes the role with what the process gives.
+		steps = []step{{stepProcess, sc}}
+	case sc.RoleARN != "":
+		return nil, fmt.Errorf("sessioncache: profile %s sets role_arn but no source_profile, credential_source, credential_process, web_identity_token_file or SSO settings", sc.Profile)
+	default:
+		// credential_process, containers, instance roles, incomplete SSO
+		// settings: the SDK's own.
+		steps = []step{{stepSDK, sc}}
+	}
+	if sc.RoleARN != "" {
+		steps = append(steps, step{KindAssumeRole, sc})
+	}
+	return steps, nil
+}
+
+// resolve returns the provider of sc's credentials. Every cached step of a
+// chain is cached under its own key, as botocore does.
+func (r *resolver) resolve(ctx context.Context, cfg aws.Config, sc *config.SharedConfig) (aws.CredentialsProvider, error) {
+	steps, err := r.plan(sc, false)
+	if err != nil {
+		return nil, err
+	}
+	var p aws.CredentialsProvider
+	for i, s := range steps {
+		switch s.kind {
+		case stepStatic:
+			p = credentials.StaticCredentialsProvider{Value: s.sc.Credentials}
+		case stepCredentialSource:
+			p, err = r.credentialSource(cfg, s.sc)
+		case stepSDK:
+			p, err = r.sdkCredentials(ctx, s.sc.Profile)
+		case stepProcess:
+			p = processcreds.NewProvider(s.sc.CredentialProcess)
+		default:
+			var f Fetcher
+			fromSession := i > 0 && steps[i-1].kind == KindMFASession
+			if f, err = r.fetcher(cfg, s, p, fromSession); err == nil {
+				p = r.provider(f)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// fetcher returns the fetcher of a cached step whose source credentials
+// come from src. fromSession is set for a role assumed with an MFA
+// session (see Loader.ChainMFASession).
+func (r *resolver) fetcher(cfg aws.Config, s step, src aws.CredentialsProvider, fromSession bool) (Fetcher, error) {
+	sc := s.sc
+	switch s.kind {
+	case KindAssumeRole:
+		var creds aws.CredentialsProvider
+		if src != nil {
+			creds = r.memoryCache(src)
+		}
+		client := r.stsClient(cfg, creds)
+		f := NewAssumeRoleFetcher(client, sc.RoleARN, r.assumeRoleOptions(sc))
+		if !fromSession {
+			return f, nil
+		}
+		// The session carries the MFA; the entry keeps the profile's key.
+		return rekeyed{NewAssumeRoleFetcher(client, sc.RoleARN, r.assumeRoleOptions(sc), func(o *AssumeRoleOptions) {
+			o.SerialNumber = ""
+		}), f.CacheKey()}, nil
+	case KindWebIdentity:
+		return r.webIdentityFetcher(cfg, sc), nil
+	case KindSSO:
+		return r.ssoFetcher(cfg, sc)
+	case KindMFASession:
+		client := r.stsClient(cfg, credentials.StaticCredentialsProvider{Value: sc.Credentials})
+		return NewSessionTokenFetcher(client, sc.Credentials.AccessKeyID, sc.MFASerial, func(o *SessionTokenOptions) {
+			o.TokenProvider = r.tokenProvider
+			if sc.RoleDurationSeconds != nil {
+				o.Duration = *sc.RoleDurationSeconds
+			}
+			o.Profile = sc.Profile
+		}), nil
+	}
+	return nil, fmt.Errorf("sessioncache: no fetcher for %s", s.kind)
+}
+
+// stsClient returns an STS client that signs with creds, in the region of
+// cfg or, as the AWS CLI, us-east-1 when cfg has none.
+func (r *resolver) stsClient(cfg aws.Config, creds aws.CredentialsProvider) *sts.Client {
+	if r.keysOnly {
+		return nil
+	}
+	return sts.NewFromConfig(cfg, func(o *sts.Options) {
+		if creds != nil {
+			o.Credentials = creds
+		}
+		if o.Region == "" {
+			o.Region = "us-east-1"
+		}
+	})
+}
+
+// rekeyed is a Fetcher whose entry is kept under another key.
+type rekeyed struct {
+	Fetcher
+	key string
+}
+
+func (f rekeyed) CacheKey() string { return f.key }
+
+// assumeRoleOptions maps a profile's settings to AssumeRole's, as the AWS
+// CLI does.
+func (r *resolver) assumeRoleOptions(sc *config.SharedConfig) func(*AssumeRoleOptions) {
+	duration := r.duration
+	if sc.RoleDurationSeconds != nil {
+		duration = *sc.RoleDurationSeconds
+	}
+	return func(o *AssumeRoleOptions) {
+		o.RoleSessionName = sc.RoleSessionName
+		o.ExternalID = sc.ExternalID
+		o.SerialNumber = sc.MFASerial
+		o.TokenProvider = r.tokenProvider
+		o.Duration = duration
+		o.Profile = sc.Profile
+	}
+}
+
+// webIdentityFetcher maps a web identity profile, or the environment's
+// web identity, to a WebIdentityFetcher, with the options of
+// config.WithWebIdentityRoleCredentialOptions applied as the SDK applies
+// them.
+func (r *resolver) webIdentityFetcher(cfg aws.Config, sc *config.SharedConfig) *WebIdentityFetcher {
+	o := stscreds.WebIdentityRoleOptions{RoleARN: sc.RoleARN, RoleSessionName: sc.RoleSessionName}
+	if r.webIdentityOpts != nil {
+		r.webIdentityOpts(&o)
+	}
+	// The call is unsigned: the token is the credential.
+	client := r.stsClient(cfg, aws.AnonymousCredentials{})
+	return NewWebIdentityFetcher(client, o.RoleARN, sc.WebIdentityTokenFile, func(w *WebIdentityOptions) {
+		w.RoleSessionName = o.RoleSessionName
+		w.Duration = o.Duration
+		w.Policy = aws.ToString(o.Policy)
+		w.Profile = sc.Profile
+	})
+}
+
+// ssoFetcher maps an SSO profile to an SSOFetcher as the SDK's
+// resolveSSOCredentials does: the portal client in sso_region, and for an
+// sso_session the SDK's token provider, which refreshes the token.
+func (r *resolver) ssoFetcher(cfg aws.Config, sc *config.SharedConfig) (*SSOFetcher, error) {
+	ssoCfg := cfg.Copy()
+	startURL := sc.SSOStartURL
+	var opts []func(*SSOOptions)
+	if s := sc.SSOSession; sc.SSOSessionName != "" && s != nil {
+		ssoCfg.Region = s.SSORegion
+		startURL = s.SSOStartURL
+		path, err := ssocreds.StandardCachedTokenFilepath(s.Name)
+		if err != nil {
+			return nil, fmt.Errorf("sessioncache: find the SSO token of profile %s: %w", sc.Profile, err)
+		}
+		var tpOpts []func(*ssocreds.SSOTokenProviderOptions)
+		if r.ssoTokenOpts != nil {
+			tpOpts = append(tpOpts, r.ssoTokenOpts)
+		}
+		var tp *ssocreds.SSOTokenProvider
+		if !r.keysOnly {
+			tp = ssocreds.NewSSOTokenProvider(ssooidc.NewFromConfig(ssoCfg), path, tpOpts...)
+		}
+		opts = append(opts, func(o *SSOOptions) {
+			o.SessionName = s.Name
+			if tp != nil {
+				o.TokenProvider = tp
+			}
+			o.CachedTokenFilepath = path
+		})
+	} else {
+		ssoCfg.Region = sc.SSORegion
+	}
+	opts = append(opts, func(o *SSOOptions) { o.Profile = sc.Profile })
+	var client GetRoleCredentialsAPIClient
+	if !r.keysOnly {
+		client = sso.NewFromConfig(ssoCfg)
+	}
+	return NewSSOFetcher(client, sc.SSOAccountID, sc.SSORoleName, startURL, opts...), nil
+}
+
+func (r *resolver) provider(f Fetcher) *Provider {
+	return NewProvider(f, func(o *ProviderOptions) {
+		o.Cache = r.cache
+		o.ExpiryWindow = r.window
+		o.Logger = r.logger
+	})
+}
+
+// memoryCache keeps credentials in memory until they near expiry, and
+// makes concurrent callers share one retrieval.
+func (r *resolver) memoryCache(p aws.CredentialsProvider) aws.CredentialsProvider {
+	if _, ok := p.(credentials.StaticCredentialsProvider); ok {
+		return p
+	}
+	return aws.NewCredentialsCache(p, func(o *aws.CredentialsCacheOptions) {
+		o.ExpiryWindow = r.window
+		if r.cacheOpts != nil {
+			r.cacheOpts(o)
+		}
+	})
+}
+
+// credentialSource resolves credential_source with the SDK's providers for
+// the environment, the instance role and the container role.
+func (r *resolver) credentialSource(cfg aws.Config, sc *config.SharedConfig) (aws.CredentialsProvider, error) {
+	switch sc.CredentialSource {
+	case "Environment":
+		env, err := config.NewEnvConfig()
+		if err != nil {
+			return nil, err
+		}
+		if !env.Credentials.HasKeys() {
+			return nil, fmt.Errorf("sessioncache: profile %s has credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set", sc.Profile)
+		}
+		return credentials.StaticCredentialsProvider{Value: env.Credentials}, nil
+	case "Ec2InstanceMetadata":
+		return ec2rolecreds.New(func(o *ec2rolecreds.Options) { o.Client = imds.NewFromConfig(cfg) }), nil
+	case "EcsContainer":
+		env, err := config.NewEnvConfig()
+		if err != nil {
+			return nil, err
+		}
+		url := env.ContainerCredentialsEndpoint
+		if env.ContainerCredentialsRelativePath != "" {
+			url = "http://169.254.170.2" + env.ContainerCredentialsRelativePath
+		}
+		if url == "" {
+			return nil, fmt.Errorf("sessioncache: profile %s has credential_source = EcsContainer, but neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set", sc.Profile)
+		}
+		return endpointcreds.New(url, func(o *endpointcreds.Options) {
+			o.AuthorizationToken = env.ContainerAuthorizationToken
+			// EKS Pod Identity gives the token in a file it rotates; read
+			// it on every call, as the SDK does.
+			if path := os.Getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); path != "" {
+				o.AuthorizationTokenProvider = endpointcreds.TokenProviderFunc(func() (string, error) {
+					b, err := os.ReadFile(path)
+					if err != nil {
+						return "", fmt.Errorf("sessioncache: read the container authorization token file: %w", err)
+					}
+					return string(b), nil
+				})
+			}
+		}), nil
+	default:
+		return nil, fmt.Errorf("sessioncache: profile %s: credential_source must be Environment, Ec2InstanceMetadata or EcsContainer, not %q", sc.Profile, sc.CredentialSource)
+	}
+}
+
+// sdkCredentials returns the credentials the SDK itself resolves for
+// profile, without any role the profile assumes.
+func (r *resolver) sdkCredentials(ctx context.Context, profile string) (aws.CredentialsProvider, error) {
+	opts := append(r.userOpts[:len(r.userOpts):len(r.userOpts)], config.WithSharedConfigProfile(profile))
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Credentials == nil {
+		return nil, errors.New("sessioncache: profile " + profile + " has no credentials")
+	}
+	return cfg.Credentials, nil
+}
