@@ -51,7 +51,7 @@ func newExecCommand(g *globals) *cobra.Command {
 	var server bool
 	var f serverFlags
 	cmd := &cobra.Command{
-		Use:   "exec [-p PROFILE] [--server] -- COMMAND [ARGS...]",
+		Use:   "exec [-p PROFILE] -- COMMAND [ARGS...]",
 		Short: "Run a command with the profile's credentials in its environment",
 		Long: `Exec runs COMMAND with the profile's credentials in AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION, and

@@ -47,8 +47,8 @@ those two variables (and no other credentials) fetch credentials from it,
 and fetch again before they expire, so they can run for longer than a role
 session lasts:
 
-  sessioncache serve -p admin > ~/.aws/serve.env &
-  . ~/.aws/serve.env   # once the lines are there; or paste them from a terminal
+  sessioncache serve -p admin > ~/.aws/serve.env   # in a terminal of its own
+  . ~/.aws/serve.env                                # in other shells
 
 The server refreshes the credentials through the AWS CLI's cache 20
 minutes before they expire; when that needs an MFA code, it asks on its
