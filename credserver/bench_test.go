@@ -8,8 +8,10 @@ import (
 	"time"
 )
 
-// BenchmarkServeHTTP measures the handler alone on warm credentials.
-func BenchmarkServeHTTP(b *testing.B) {
+// warmServer returns a server holding credentials valid for an hour, and
+// its provider.
+func warmServer(b *testing.B) (*fakeProvider, *Server) {
+	b.Helper()
 	p := expiringIn(time.Hour)
 	s, err := New(p, testToken)
 	if err != nil {
@@ -18,6 +20,12 @@ func BenchmarkServeHTTP(b *testing.B) {
 	if err := s.Refresh(context.Background()); err != nil {
 		b.Fatal(err)
 	}
+	return p, s
+}
+
+// BenchmarkServeHTTP measures the handler alone on warm credentials.
+func BenchmarkServeHTTP(b *testing.B) {
+	p, s := warmServer(b)
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("Authorization", testToken)
 	b.ReportAllocs()
@@ -38,14 +46,7 @@ func BenchmarkServeHTTP(b *testing.B) {
 // BenchmarkLoopback measures a request as a client sees it: a GET over a
 // kept-alive loopback connection, answered by the server.
 func BenchmarkLoopback(b *testing.B) {
-	p := expiringIn(time.Hour)
-	s, err := New(p, testToken)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := s.Refresh(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	p, s := warmServer(b)
 	hs := httptest.NewServer(s)
 	defer hs.Close()
 	client := hs.Client()

@@ -187,6 +187,15 @@ func lookCommand(name string) (string, error) {
 	return path, nil
 }
 
+// childCommand is the command to run as a child, on the streams exec was
+// given.
+func childCommand(path string, argv, env []string, g *globals) *exec.Cmd {
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = g.stdin, g.stdout, g.stderr
+	return cmd
+}
+
 func defaultShell() string {
 	if runtime.GOOS == "windows" {
 		if s := os.Getenv("COMSPEC"); s != "" {

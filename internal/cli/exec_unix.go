@@ -37,9 +37,7 @@ func runChild(argv, env []string, g *globals) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(path, argv[1:]...)
-	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = g.stdin, g.stdout, g.stderr
+	cmd := childCommand(path, argv, env, g)
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)

@@ -15,9 +15,7 @@ func runCommand(argv, env []string, g *globals) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(path, argv[1:]...)
-	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = g.stdin, g.stdout, g.stderr
+	cmd := childCommand(path, argv, env, g)
 	// Ctrl+C reaches every process of the console; the child decides what
 	// it means, and this process waits for its exit status.
 	signal.Ignore(os.Interrupt)

@@ -53,6 +53,15 @@ func startServe(t *testing.T, bin string, env []string, args ...string) []string
 	return vars
 }
 
+// serveMFA starts moto and, under a new home, serve of the mfa profile.
+func serveMFA(t *testing.T) (*peertest.MotoServer, string, *peertest.Home, []string) {
+	t.Helper()
+	moto := peertest.Moto(t)
+	bin := buildBinary(t)
+	home := peertest.NewHome(t, peerConfig(bin), peerCredentials)
+	return moto, bin, home, startServe(t, bin, home.Env(moto), "-p", "mfa", "--mfa-token", "123456")
+}
+
 // botoScript prints the access key boto3 resolves without a profile, and
 // the caller identity STS gives it.
 const botoScript = `import boto3, json
@@ -67,10 +76,7 @@ print(json.dumps({"AccessKeyId": c.access_key, "Arn": arn}))
 // with one AssumeRole for all of them.
 func TestPeerServe(t *testing.T) {
 	t.Parallel()
-	moto := peertest.Moto(t)
-	bin := buildBinary(t)
-	home := peertest.NewHome(t, peerConfig(bin), peerCredentials)
-	vars := startServe(t, bin, home.Env(moto), "-p", "mfa", "--mfa-token", "123456")
+	moto, bin, home, vars := serveMFA(t)
 	wantCalls(t, moto, "AssumeRole", 1)
 	entry, err := sessioncache.NewFileCache(home.CacheDir()).Get(strings.TrimSuffix(mfaEntry, ".json"))
 	if err != nil {
@@ -179,10 +185,7 @@ func setExpiration(t *testing.T, path string, exp time.Time) {
 // A wrong token gets 403 from the server, and an error in every client.
 func TestPeerServeWrongToken(t *testing.T) {
 	t.Parallel()
-	moto := peertest.Moto(t)
-	bin := buildBinary(t)
-	home := peertest.NewHome(t, peerConfig(bin), peerCredentials)
-	vars := startServe(t, bin, home.Env(moto), "-p", "mfa", "--mfa-token", "123456")
+	moto, bin, home, vars := serveMFA(t)
 	url := strings.TrimPrefix(vars[0], "AWS_CONTAINER_CREDENTIALS_FULL_URI=")
 	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("Authorization", "wrong")
