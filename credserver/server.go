@@ -2,6 +2,7 @@ package credserver
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -68,8 +69,10 @@ type Options struct {
 // waits. It is safe for concurrent use.
 type Server struct {
 	provider aws.CredentialsProvider
-	token    []byte
-	opts     Options
+	// tokenHash is the token's SHA-256: comparing digests takes the same
+	// time whatever the length of the value sent.
+	tokenHash [sha256.Size]byte
+	opts      Options
 
 	current atomic.Pointer[answer]
 	// wake asks Run to look again, when a request finds the credentials
@@ -121,7 +124,7 @@ func New(p aws.CredentialsProvider, token string, optFns ...func(*Options)) (*Se
 	if o.RetryInterval <= 0 {
 		o.RetryInterval = DefaultRetryInterval
 	}
-	return &Server{provider: p, token: []byte(token), opts: o, wake: make(chan struct{}, 1)}, nil
+	return &Server{provider: p, tokenHash: sha256.Sum256([]byte(token)), opts: o, wake: make(chan struct{}, 1)}, nil
 }
 
 // credentialsJSON is the body of a 200 answer, as endpointcreds and
@@ -250,7 +253,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	auth := r.Header["Authorization"]
-	if len(auth) != 1 || subtle.ConstantTimeCompare([]byte(auth[0]), s.token) != 1 {
+	if len(auth) != 1 || !s.tokenMatches(auth[0]) {
 		s.opts.Logger.Warn("refused a request with a missing or wrong authorization token", "remote", r.RemoteAddr)
 		writeError(w, http.StatusForbidden, "AccessDenied", "missing or wrong authorization token")
 		return
@@ -268,6 +271,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write(a.body)
+}
+
+// tokenMatches compares value with the token in constant time.
+func (s *Server) tokenMatches(value string) bool {
+	h := sha256.Sum256([]byte(value))
+	return subtle.ConstantTimeCompare(h[:], s.tokenHash[:]) == 1
 }
 
 // Header values, allocated once.

@@ -113,7 +113,6 @@ type credentialServer struct {
 	url, token string
 	hs         *http.Server
 	cancel     context.CancelFunc
-	done       chan struct{}
 }
 
 // startServer fetches the selected profile's credentials, prompting if it
@@ -154,21 +153,18 @@ func startServer(ctx context.Context, g *globals, f serverFlags) (*credentialSer
 		token:  token,
 		hs:     &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second},
 		cancel: cancel,
-		done:   make(chan struct{}),
 	}
 	go s.hs.Serve(ln)
-	go func() {
-		defer close(s.done)
-		srv.Run(runCtx)
-	}()
+	go srv.Run(runCtx)
 	return s, nil
 }
 
-// stop closes the listener and its connections, and ends the refreshes.
+// stop closes the listener and its connections, and ends the refreshes
+// without waiting for one under way: it may be waiting for an MFA code
+// nobody will type now.
 func (s *credentialServer) stop() {
 	s.hs.Close()
 	s.cancel()
-	<-s.done
 }
 
 // serverURL is the URL clients on this host use for addr: an address
@@ -213,9 +209,24 @@ func (g *globals) serverProvider(chainMFASession bool, background *atomic.Bool) 
 	l := g.loader()
 	l.ExpiryWindow = credserver.DefaultRefreshWindow
 	l.ChainMFASession = chainMFASession
+	l.TokenProvider = g.serverTokenProvider(background)
+	opts := g.loadOptions()
+	return aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		c, err := l.Credentials(ctx, opts...)
+		if err != nil {
+			return aws.Credentials{}, g.explain(err)
+		}
+		return c, nil
+	})
+}
+
+// serverTokenProvider gives the --mfa-token code, or asks at the
+// terminal, for the first fetch; once background is set, it only asks at
+// the terminal: the code was used, and standard input is the command's.
+func (g *globals) serverTokenProvider(background *atomic.Bool) sessioncache.TokenProvider {
 	code := g.mfaToken
 	profile, _ := g.profileName()
-	l.TokenProvider = func(ctx context.Context, serial string) (string, error) {
+	return func(ctx context.Context, serial string) (string, error) {
 		if !background.Load() {
 			if code != "" {
 				return code, nil
@@ -228,19 +239,11 @@ func (g *globals) serverProvider(chainMFASession bool, background *atomic.Bool) 
 		fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %s are due for refresh\n", profile)
 		return sessioncache.TerminalPrompt(ctx, serial)
 	}
-	opts := g.loadOptions()
-	return aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
-		c, err := l.Credentials(ctx, opts...)
-		if err != nil {
-			return aws.Credentials{}, g.explain(err)
-		}
-		return c, nil
-	})
 }
 
 // haveTerminal reports whether this process has a controlling terminal
-// to prompt on.
-func haveTerminal() bool {
+// to prompt on; a variable so that tests can say there is none.
+var haveTerminal = func() bool {
 	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
 		return false
