@@ -392,11 +392,20 @@ func TestHammer(t *testing.T) {
 	}
 }
 
-// With sessioncache, a refresh inside the window goes through the file
-// cache: one STS call, and the entry in the file is the new one.
-func TestRefreshThroughFileCache(t *testing.T) {
+// cachedRole is a profile that assumes a role with a local STS, set up as
+// the package documentation says, and whose cache entry expires at exp.
+type cachedRole struct {
+	sts   *ststest.Server
+	cache *sessioncache.FileCache
+	key   string
+	old   *sessioncache.Entry
+	creds aws.CredentialsProvider
+}
+
+func newCachedRole(t *testing.T, exp time.Time) *cachedRole {
+	t.Helper()
 	sts := ststest.NewServer()
-	defer sts.Close()
+	t.Cleanup(sts.Close)
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "config")
 	credFile := filepath.Join(dir, "credentials")
@@ -416,21 +425,71 @@ func TestRefreshThroughFileCache(t *testing.T) {
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("ProfileEntries: %v, %d entries", err, len(entries))
 	}
-	key := entries[0].Key
-	// An entry made elsewhere, 17 minutes from expiry: inside the window.
-	cache := sessioncache.NewFileCache(cacheDir)
-	old := &sessioncache.Entry{Credentials: sessioncache.EntryCredentials{
+	r := &cachedRole{sts: sts, cache: sessioncache.NewFileCache(cacheDir), key: entries[0].Key}
+	// An entry made by another process.
+	r.old = &sessioncache.Entry{Credentials: sessioncache.EntryCredentials{
 		AccessKeyID: "ASIAOLDOLDOLDOLDOLD1", SecretAccessKey: "old-secret", SessionToken: "old-token",
-		Expiration: time.Now().Add(17 * time.Minute).Truncate(time.Second),
+		Expiration: exp,
 	}}
-	if err := cache.Set(key, old); err != nil {
+	if err := r.cache.Set(r.key, r.old); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := l.LoadDefaultConfig(context.Background(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, hs := newServer(t, cfg.Credentials)
+	r.creds = cfg.Credentials
+	return r
+}
+
+// Run refreshes in the background through the file cache once the entry
+// comes within the refresh window: one AssumeRole, the new entry in the
+// file, and served from then on.
+func TestRunRefreshesThroughFileCache(t *testing.T) {
+	r := newCachedRole(t, time.Now().Add(DefaultRefreshWindow+1500*time.Millisecond).Truncate(time.Second).Add(time.Second))
+	s, hs := newServer(t, r.creds)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.sts.Calls("AssumeRole"); n != 0 {
+		t.Fatalf("STS answered %d AssumeRole calls for an entry outside the window, want 0", n)
+	}
+	go s.Run(ctx)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c, err := endpointProvider(hs.URL+"/", testToken).Retrieve(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.AccessKeyID != r.old.Credentials.AccessKeyID {
+			e, err := r.cache.Get(r.key)
+			if err != nil || e.Credentials.AccessKeyID != c.AccessKeyID {
+				t.Errorf("served key %s is not the one in the cache file (%v)", c.AccessKeyID, err)
+			}
+			if time.Until(c.Expires) < 50*time.Minute {
+				t.Errorf("the refreshed credentials expire in %v", time.Until(c.Expires))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server still serves the old entry")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := r.sts.Calls("AssumeRole"); n != 1 {
+		t.Errorf("STS answered %d AssumeRole calls, want 1", n)
+	}
+}
+
+// With sessioncache, a refresh inside the window goes through the file
+// cache: one STS call, and the entry in the file is the new one.
+func TestRefreshThroughFileCache(t *testing.T) {
+	// 17 minutes from expiry: inside the window.
+	r := newCachedRole(t, time.Now().Add(17*time.Minute).Truncate(time.Second))
+	sts, cache, key, old := r.sts, r.cache, r.key, r.old
+	s, hs := newServer(t, r.creds)
 	if err := s.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
