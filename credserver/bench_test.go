@@ -75,3 +75,31 @@ func BenchmarkLoopback(b *testing.B) {
 		b.Errorf("the provider was called %d times, want 1", n)
 	}
 }
+
+// BenchmarkServeHTTPCachedRole serves a role of the file cache, as the
+// command does: after the first fetch, no STS call and no file read.
+func BenchmarkServeHTTPCachedRole(b *testing.B) {
+	r := newCachedRole(b, time.Now().Add(time.Hour))
+	s, err := New(r.creds, testToken)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Refresh(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Authorization", testToken)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+	b.StopTimer()
+	if n := len(r.sts.Requests()); n != 0 {
+		b.Errorf("STS answered %d calls, want 0", n)
+	}
+}

@@ -402,7 +402,7 @@ type cachedRole struct {
 	creds aws.CredentialsProvider
 }
 
-func newCachedRole(t *testing.T, exp time.Time) *cachedRole {
+func newCachedRole(t testing.TB, exp time.Time) *cachedRole {
 	t.Helper()
 	sts := ststest.NewServer()
 	t.Cleanup(sts.Close)
