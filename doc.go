@@ -78,4 +78,11 @@
 // the others use what it wrote. Entries are written to a temporary file
 // and renamed into place with mode 0600. A damaged entry is a cache miss;
 // so is one that another user could have written or planted.
+//
+// # Long-running programs
+//
+// Package credserver serves a Loader's credentials to other processes over
+// the container credentials endpoint the SDKs refresh from, so a program
+// can outlive one role session; `sessioncache serve` and
+// `sessioncache exec --server` run it.
 package sessioncache

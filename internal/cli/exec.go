@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"time"
@@ -46,6 +48,8 @@ var credentialEnv = []string{
 }
 
 func newExecCommand(g *globals) *cobra.Command {
+	var server bool
+	var f serverFlags
 	cmd := &cobra.Command{
 		Use:   "exec [-p PROFILE] -- COMMAND [ARGS...]",
 		Short: "Run a command with the profile's credentials in its environment",
@@ -56,23 +60,48 @@ override them, such as AWS_PROFILE, are removed, and SESSIONCACHE_PROFILE
 names the profile. With no command, it runs $SHELL.
 
 The credentials are those of the moment: they are not refreshed while the
-command runs. The exit status is the command's.`,
-		Example: "  sessioncache exec -p admin -- aws s3 ls\n  sessioncache exec -p admin -- terraform plan",
+command runs. The exit status is the command's.
+
+With --server, the command gets no keys: a credential server on
+127.0.0.1 (a free port) serves them, and AWS_CONTAINER_CREDENTIALS_FULL_URI
+and AWS_CONTAINER_AUTHORIZATION_TOKEN point the command's SDKs at it, so
+they fetch fresh credentials before theirs expire, however long the
+command runs. The command runs as a child: SIGINT, SIGTERM and SIGHUP are
+passed on, and the server stops when it exits.`,
+		Example: "  sessioncache exec -p admin -- aws s3 ls\n  sessioncache exec -p admin -- terraform plan\n  sessioncache exec --server -p admin -- terraform apply",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runExec(cmd.Context(), g, args)
+			if !server && serverFlagsChanged(cmd) {
+				return usageErrorf("--addr, --allow-non-loopback and --chain-mfa-session go with --server")
+			}
+			return runExec(cmd.Context(), g, args, server, f)
 		},
 	}
 	// Everything after the command's name is the command's.
 	cmd.Flags().SetInterspersed(false)
+	cmd.Flags().BoolVar(&server, "server", false, "serve the credentials to the command on a local port, refreshed before they expire, instead of setting them in its environment")
+	f.register(cmd.Flags())
 	return cmd
 }
 
-func runExec(ctx context.Context, g *globals, argv []string) error {
+// serverFlagsChanged reports whether a flag of --server was given.
+func serverFlagsChanged(cmd *cobra.Command) bool {
+	for _, name := range []string{"addr", "allow-non-loopback", "chain-mfa-session"} {
+		if cmd.Flags().Changed(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func runExec(ctx context.Context, g *globals, argv []string, server bool, f serverFlags) error {
 	if p := os.Getenv(markerEnv); p != "" {
 		return fmt.Errorf("already inside `sessioncache exec` for profile %s: leave that shell (exit) before running exec again", p)
 	}
 	if len(argv) == 0 {
 		argv = []string{defaultShell()}
+	}
+	if server {
+		return runExecServer(ctx, g, f, argv)
 	}
 	creds, cfg, err := g.retrieve(ctx)
 	if err != nil {
@@ -87,15 +116,7 @@ func runExec(ctx context.Context, g *globals, argv []string) error {
 // execEnv returns base without the variables of credentialEnv, and with
 // the credentials, the region when there is one, and the marker.
 func execEnv(base []string, c aws.Credentials, region, profile string) []string {
-	env := make([]string, 0, len(base)+8)
-	for _, kv := range base {
-		name, _, _ := strings.Cut(kv, "=")
-		if isCredentialEnv(name) || (region != "" && (envNameEqual(name, "AWS_REGION") || envNameEqual(name, "AWS_DEFAULT_REGION"))) {
-			continue
-		}
-		env = append(env, kv)
-	}
-	env = append(env,
+	env := append(cleanEnv(base, region),
 		"AWS_ACCESS_KEY_ID="+c.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY="+c.SecretAccessKey,
 	)
@@ -105,6 +126,26 @@ func execEnv(base []string, c aws.Credentials, region, profile string) []string 
 	if c.CanExpire {
 		env = append(env, "AWS_CREDENTIAL_EXPIRATION="+c.Expires.UTC().Format(time.RFC3339))
 	}
+	return appendRegionAndMarker(env, region, profile)
+}
+
+// cleanEnv returns base without the variables of credentialEnv, and
+// without the region variables when there is a region to set.
+func cleanEnv(base []string, region string) []string {
+	env := make([]string, 0, len(base)+8)
+	for _, kv := range base {
+		name, _, _ := strings.Cut(kv, "=")
+		if isCredentialEnv(name) || (region != "" && (envNameEqual(name, "AWS_REGION") || envNameEqual(name, "AWS_DEFAULT_REGION"))) {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// appendRegionAndMarker adds the region, when there is one, and the
+// marker to env.
+func appendRegionAndMarker(env []string, region, profile string) []string {
 	if region != "" {
 		env = append(env, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region)
 	}
@@ -131,6 +172,28 @@ func envNameEqual(a, b string) bool {
 		return strings.EqualFold(a, b)
 	}
 	return a == b
+}
+
+// lookCommand finds the command to run, and fails with the status a shell
+// gives when it cannot.
+func lookCommand(name string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			return "", &statusError{code: exitNotFound, err: fmt.Errorf("exec: %s: command not found (exit status %d)", name, exitNotFound)}
+		}
+		return "", &statusError{code: exitCannotRun, err: fmt.Errorf("exec: %w", err)}
+	}
+	return path, nil
+}
+
+// childCommand is the command to run as a child, on the streams exec was
+// given.
+func childCommand(path string, argv, env []string, g *globals) *exec.Cmd {
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = g.stdin, g.stdout, g.stderr
+	return cmd
 }
 
 func defaultShell() string {

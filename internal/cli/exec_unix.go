@@ -5,21 +5,86 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"os/signal"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // runCommand replaces this process with the command, so that signals sent
 // to sessioncache reach the command and its exit status is the one the
 // caller sees. It returns only when the command cannot be started.
 func runCommand(argv, env []string, _ *globals) error {
-	path, err := exec.LookPath(argv[0])
+	path, err := lookCommand(argv[0])
 	if err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return &statusError{code: exitNotFound, err: fmt.Errorf("exec: %s: command not found (exit status %d)", argv[0], exitNotFound)}
-		}
-		return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: %w", err)}
+		return err
 	}
 	err = syscall.Exec(path, argv, env)
 	return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: run %s: %w", path, err)}
+}
+
+// forwardedSignals are passed on to the child of runChild.
+var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+// runChild runs the command as a child of this process, which must stay
+// to serve it, forwards SIGINT, SIGTERM and SIGHUP to it, and ends with its
+// exit status (128 plus the signal's number when a signal ended it, as in
+// a shell).
+func runChild(argv, env []string, g *globals) error {
+	path, err := lookCommand(argv[0])
+	if err != nil {
+		return err
+	}
+	cmd := childCommand(path, argv, env, g)
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, forwardedSignals...)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: run %s: %w", path, err)}
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case s := <-sigs:
+				// Ctrl+C reaches the whole foreground process group, the
+				// child included; a second interrupt would mean "stop now"
+				// to programs such as terraform.
+				if s == syscall.SIGINT && inForeground() {
+					continue
+				}
+				cmd.Process.Signal(s)
+			}
+		}
+	}()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return &statusError{code: 128 + int(ws.Signal())}
+		}
+		return &statusError{code: ee.ExitCode()}
+	}
+	if err != nil {
+		return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: run %s: %w", path, err)}
+	}
+	return nil
+}
+
+// inForeground reports whether this process belongs to the foreground
+// process group of its controlling terminal, which receives the
+// terminal's interrupts.
+func inForeground() bool {
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	pgrp, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
+	return err == nil && pgrp == unix.Getpgrp()
 }

@@ -11,16 +11,11 @@ import (
 // runCommand runs the command as a child, since Windows cannot replace a
 // process, and ends with its exit status.
 func runCommand(argv, env []string, g *globals) error {
-	path, err := exec.LookPath(argv[0])
+	path, err := lookCommand(argv[0])
 	if err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return &statusError{code: exitNotFound, err: fmt.Errorf("exec: %s: command not found (exit status %d)", argv[0], exitNotFound)}
-		}
-		return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: %w", err)}
+		return err
 	}
-	cmd := exec.Command(path, argv[1:]...)
-	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = g.stdin, g.stdout, g.stderr
+	cmd := childCommand(path, argv, env, g)
 	// Ctrl+C reaches every process of the console; the child decides what
 	// it means, and this process waits for its exit status.
 	signal.Ignore(os.Interrupt)
@@ -33,4 +28,10 @@ func runCommand(argv, env []string, g *globals) error {
 		return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: run %s: %w", path, err)}
 	}
 	return nil
+}
+
+// runChild runs the command as a child; on Windows, runCommand already
+// does.
+func runChild(argv, env []string, g *globals) error {
+	return runCommand(argv, env, g)
 }

@@ -92,6 +92,16 @@ func enterExportChain(profile string) (restore func(), err error) {
 	}, nil
 }
 
+// envLineFormats are the lines that set a variable in each shell format,
+// as `aws configure export-credentials` writes them.
+var envLineFormats = map[string]string{
+	"env":           "export %s=%s\n",
+	"env-no-export": "%s=%s\n",
+	"powershell":    "$Env:%s=\"%s\"\n",
+	"windows-cmd":   "set %s=%s\n",
+	"fish":          "set -gx %s \"%s\"\n",
+}
+
 // formatCredentials renders creds as `aws configure export-credentials
 // --format format` does, byte for byte. Static keys have no session token
 // and no expiration, and those lines are left out.
@@ -120,13 +130,7 @@ func formatCredentials(format string, c aws.Credentials) string {
 		b.WriteString("\n}\n")
 		return b.String()
 	}
-	line := map[string]string{
-		"env":           "export %s=%s\n",
-		"env-no-export": "%s=%s\n",
-		"powershell":    "$Env:%s=\"%s\"\n",
-		"windows-cmd":   "set %s=%s\n",
-		"fish":          "set -gx %s \"%s\"\n",
-	}[format]
+	line := envLineFormats[format]
 	var b strings.Builder
 	fmt.Fprintf(&b, line, "AWS_ACCESS_KEY_ID", c.AccessKeyID)
 	fmt.Fprintf(&b, line, "AWS_SECRET_ACCESS_KEY", c.SecretAccessKey)

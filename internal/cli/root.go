@@ -79,6 +79,7 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 	root.AddCommand(
 		newExecCommand(g),
 		newExportCommand(g),
+		newServeCommand(g),
 		newListCommand(g),
 		newClearCommand(g),
 		newDemoCommand(g),

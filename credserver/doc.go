@@ -1,0 +1,68 @@
+// Package credserver serves AWS credentials to other processes over the
+// container credentials contract, the local HTTP endpoint from which the
+// AWS SDKs and the AWS CLI fetch and refresh credentials on their own:
+//
+//	AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:PORT/
+//	AWS_CONTAINER_AUTHORIZATION_TOKEN=TOKEN
+//
+// A program given these two variables asks the server for credentials
+// whenever its own are about to expire, so it can run for longer than one
+// role session lasts. A Server is an http.Handler: serve it on a loopback
+// listener of your own, or run `sessioncache serve`.
+//
+// # Quick start
+//
+//	l := &sessioncache.Loader{ExpiryWindow: credserver.DefaultRefreshWindow}
+//	cfg, err := l.LoadDefaultConfig(ctx, config.WithSharedConfigProfile("admin"),
+//		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }))
+//	token, err := credserver.NewToken()
+//	srv, err := credserver.New(cfg.Credentials, token)
+//	err = srv.Refresh(ctx) // fetch once, prompting for MFA if need be
+//	go srv.Run(ctx)        // refresh ahead of expiry
+//	ln, err := net.Listen("tcp", "127.0.0.1:0")
+//	go http.Serve(ln, srv)
+//
+// # The contract
+//
+// GET on the path (Options.Path, "/" by default) with the header
+// "Authorization: TOKEN" (the raw token, no scheme) answers 200 with
+//
+//	{"AccessKeyId": "...", "SecretAccessKey": "...", "Token": "...",
+//	 "Expiration": "2026-01-02T15:04:05Z", "AccountId": "123456789012"}
+//
+// Expiration is RFC 3339 in UTC; AccountId is left out when unknown;
+// credentials that do not expire get an Expiration one hour ahead, since
+// botocore requires one. A missing or wrong token answers 403 (the token
+// is compared in constant time), another path 404, another method 405, and
+// when the server holds no credentials valid for MinValidity, 503. Error
+// answers carry {"code": ..., "message": ...}, the shape the Go SDK reads,
+// and never a secret.
+//
+// # Refreshing
+//
+// Every 200 answer carries credentials that stay valid for at least
+// MinValidity (15 minutes): boto3 fetches again on every use once fewer
+// than 15 minutes remain and fails under 10, and the Go SDK refreshes 5
+// minutes ahead. Requests are answered from memory, without calling the
+// provider; Run refreshes in the background once the credentials come
+// within RefreshWindow (20 minutes) of expiry, so an MFA prompt comes five
+// minutes before the old credentials stop being served, and no request
+// ever waits for a person.
+//
+// The provider must therefore return fresh credentials when called within
+// RefreshWindow of expiry, and report their real expiry. A provider with an
+// Invalidate method (aws.CredentialsCache) is invalidated before each
+// refresh. With sessioncache, set Loader.ExpiryWindow to RefreshWindow and
+// the memory cache's ExpiryWindow to 0, as in the quick start: the refresh
+// then goes through the AWS CLI's file cache, under its lock, so a session
+// another process refreshed is reused and the AWS CLI sees the one the
+// server made. Refresh returns a *StaleError when the provider gives
+// credentials that are already within the window.
+//
+// # Security
+//
+// Serve on a loopback address. The SDKs accept plain http only to loopback
+// addresses and to 169.254.170.2, 169.254.170.23 and fd00:ec2::23. Anyone
+// who holds the token can read the credentials: make it with NewToken and
+// pass it only in the environment of the processes that need it.
+package credserver

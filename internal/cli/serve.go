@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/credserver"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+)
+
+// The variables that point the SDKs and the AWS CLI at a credential
+// server.
+const (
+	fullURIEnv   = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
+	authTokenEnv = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+)
+
+// serveFormats are the formats of export that set variables.
+var serveFormats = exportFormats[1:]
+
+func newServeCommand(g *globals) *cobra.Command {
+	var f serverFlags
+	var format string
+	cmd := &cobra.Command{
+		Use:   "serve [-p PROFILE] [--addr HOST:PORT] [--format FORMAT]",
+		Short: "Serve the profile's credentials to SDKs on a local port, refreshed from the cache",
+		Long: `Serve fetches the profile's credentials (asking for an MFA code if it
+must), prints the lines that set AWS_CONTAINER_CREDENTIALS_FULL_URI and
+AWS_CONTAINER_AUTHORIZATION_TOKEN, and serves the credentials there until
+it gets SIGINT or SIGTERM. Every AWS SDK and the AWS CLI started with
+those two variables (and no other credentials) fetch credentials from it,
+and fetch again before they expire, so they can run for longer than a role
+session lasts:
+
+  sessioncache serve -p admin > ~/.aws/serve.env   # in a terminal of its own
+  . ~/.aws/serve.env                                # in other shells
+
+The server refreshes the credentials through the AWS CLI's cache 20
+minutes before they expire; when that needs an MFA code, it asks on its
+terminal while it goes on serving the old credentials.
+
+Formats: env (the default), env-no-export, powershell, windows-cmd and fish.
+The address must be a loopback one unless --allow-non-loopback is given.`,
+		Example: "  sessioncache serve -p admin\n  sessioncache serve -p admin --addr 127.0.0.1:9911 --format fish",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), g, f, format, cmd.OutOrStdout())
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().StringVar(&format, "format", "env", "output `format`: "+strings.Join(serveFormats, ", "))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(serveFormats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runServe(ctx context.Context, g *globals, f serverFlags, format string, stdout io.Writer) error {
+	if !slices.Contains(serveFormats, format) {
+		return usageErrorf("unknown format %q: use one of %s", format, strings.Join(serveFormats, ", "))
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := startServer(ctx, g, f)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	line := envLineFormats[format]
+	if _, err := fmt.Fprintf(stdout, line+line, fullURIEnv, s.url, authTokenEnv, s.token); err != nil {
+		return err
+	}
+	if fl, ok := stdout.(interface{ Flush() error }); ok {
+		if err := fl.Flush(); err != nil {
+			return err
+		}
+	}
+	profile, _ := g.profileName()
+	fmt.Fprintf(g.stderr, "sessioncache: serving the credentials of profile %s on %s until interrupted\n", profile, s.url)
+	warnDefaultProfile(ctx, g.stderr)
+	<-ctx.Done()
+	return nil
+}
+
+// serverFlags are the flags of serve and exec --server.
+type serverFlags struct {
+	addr             string
+	allowNonLoopback bool
+	chainMFASession  bool
+}
+
+func (f *serverFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "`address` to listen on (port 0: a free one)")
+	fs.BoolVar(&f.allowNonLoopback, "allow-non-loopback", false, "allow an address other than a loopback one (anyone who can reach it and has the token gets the credentials)")
+	fs.BoolVar(&f.chainMFASession, "chain-mfa-session", false, "assume roles with the source profile's MFA session, without a code each hour (see the README)")
+}
+
+// credentialServer serves the selected profile's credentials on a port.
+type credentialServer struct {
+	url, token string
+	hs         *http.Server
+	cancel     context.CancelFunc
+}
+
+// startServer fetches the selected profile's credentials, prompting if it
+// must, and serves them on f.addr, refreshing them ahead of expiry until
+// stop is called.
+func startServer(ctx context.Context, g *globals, f serverFlags) (*credentialServer, error) {
+	if err := checkAddr(f.addr, f.allowNonLoopback, g.stderr); err != nil {
+		return nil, err
+	}
+	var background atomic.Bool
+	provider := g.serverProvider(f.chainMFASession, &background)
+	token, err := credserver.NewToken()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := credserver.New(provider, token, func(o *credserver.Options) { o.Logger = g.logger() })
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Refresh(ctx); err != nil {
+		var stale *credserver.StaleError
+		if !errors.As(err, &stale) {
+			if u := errors.Unwrap(err); u != nil {
+				err = u
+			}
+			return nil, err
+		}
+		g.logger().Warn("the credentials expire within the refresh window: give the role a longer duration_seconds", "expires", stale.Expires.UTC().Format(time.RFC3339))
+	}
+	background.Store(true)
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &credentialServer{
+		url:    serverURL(ln.Addr().(*net.TCPAddr)),
+		token:  token,
+		hs:     &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second},
+		cancel: cancel,
+	}
+	go s.hs.Serve(ln)
+	go srv.Run(runCtx)
+	return s, nil
+}
+
+// stop closes the listener and its connections, and ends the refreshes
+// without waiting for one under way: it may be waiting for an MFA code
+// nobody will type now.
+func (s *credentialServer) stop() {
+	s.hs.Close()
+	s.cancel()
+}
+
+// serverURL is the URL clients on this host use for addr: an address
+// that listens everywhere is reached on 127.0.0.1.
+func serverURL(addr *net.TCPAddr) string {
+	ip := addr.IP
+	if ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return "http://" + net.JoinHostPort(ip.String(), fmt.Sprint(addr.Port)) + "/"
+}
+
+// checkAddr refuses an address that is not a loopback one unless allow is
+// set, and then warns.
+func checkAddr(addr string, allow bool, stderr io.Writer) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usageErrorf("--addr %q is not HOST:PORT: %v", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if host != "" && ip == nil {
+		return usageErrorf("--addr %q: give the host as an IP address", addr)
+	}
+	if ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	if !allow {
+		return usageErrorf("--addr %s is not a loopback address: anyone who can reach it and has the token would get the credentials; pass --allow-non-loopback to serve there anyway", addr)
+	}
+	fmt.Fprintf(stderr, "sessioncache: warning: serving credentials on %s, which is not a loopback address: anyone who can reach it and has the token gets them\n", addr)
+	return nil
+}
+
+// serverProvider returns the selected profile's credentials with their
+// real expiry, refreshed through the cache once they come within the
+// server's refresh window. Once background is set, an MFA code is asked
+// for only at a terminal: standard input belongs to the command exec runs.
+func (g *globals) serverProvider(chainMFASession bool, background *atomic.Bool) aws.CredentialsProvider {
+	l := g.loader()
+	l.ExpiryWindow = credserver.DefaultRefreshWindow
+	l.ChainMFASession = chainMFASession
+	l.TokenProvider = g.serverTokenProvider(background)
+	opts := g.loadOptions()
+	return aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
+		c, err := l.Credentials(ctx, opts...)
+		if err != nil {
+			return aws.Credentials{}, g.explain(err)
+		}
+		return c, nil
+	})
+}
+
+// serverTokenProvider gives the --mfa-token code, or asks at the
+// terminal, for the first fetch; once background is set, it only asks at
+// the terminal: the code was used, and standard input is the command's.
+func (g *globals) serverTokenProvider(background *atomic.Bool) sessioncache.TokenProvider {
+	code := g.mfaToken
+	profile, _ := g.profileName()
+	return func(ctx context.Context, serial string) (string, error) {
+		if !background.Load() {
+			if code != "" {
+				return code, nil
+			}
+			return sessioncache.TerminalPrompt(ctx, serial)
+		}
+		if !haveTerminal() {
+			return "", &sessioncache.MFACodeUnavailableError{Serial: serial}
+		}
+		fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %s are due for refresh\n", profile)
+		return sessioncache.TerminalPrompt(ctx, serial)
+	}
+}
+
+// haveTerminal reports whether this process has a controlling terminal
+// to prompt on; a variable so that tests can say there is none.
+var haveTerminal = func() bool {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	return term.IsTerminal(int(tty.Fd()))
+}
