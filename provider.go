@@ -18,6 +18,26 @@ const DefaultExpiryWindow = 15 * time.Minute
 // timeNow is a variable so that tests can move the clock.
 var timeNow = time.Now
 
+// refreshAheadKey is the context key of WithRefreshAhead.
+type refreshAheadKey struct{}
+
+// WithRefreshAhead returns a context under which a Provider treats
+// credentials that expire within its expiry window plus d as due, and
+// refreshes them through the cache. A caller behind the memory cache of
+// LoadDefaultConfig, which reports the expiry one window early, thus gets
+// credentials that it sees valid for d more. A program that hands
+// credentials on to others, such as a credential server, uses it to
+// refresh ahead of their own refresh; other providers ignore it.
+func WithRefreshAhead(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, refreshAheadKey{}, d)
+}
+
+// refreshAhead returns the d of WithRefreshAhead, or 0.
+func refreshAhead(ctx context.Context) time.Duration {
+	d, _ := ctx.Value(refreshAheadKey{}).(time.Duration)
+	return max(d, 0)
+}
+
 // Fetcher makes the credentials a Provider caches: one STS call (or SSO
 // portal call) whose response becomes an Entry.
 type Fetcher interface {
@@ -76,7 +96,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	key := p.fetcher.CacheKey()
 	c := p.opts.Cache
 	if c != nil {
-		if e := p.lookup(key); e != nil {
+		if e := p.lookup(ctx, key); e != nil {
 			return e.AWSCredentials(p.opts.Source), nil
 		}
 		unlock, err := c.Lock(ctx, key)
@@ -84,7 +104,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		case err == nil:
 			defer unlock()
 			// Whoever held the lock may have written a fresh entry.
-			if e := p.lookup(key); e != nil {
+			if e := p.lookup(ctx, key); e != nil {
 				return e.AWSCredentials(p.opts.Source), nil
 			}
 		case ctx.Err() != nil:
@@ -110,8 +130,9 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	return e.AWSCredentials(p.opts.Source), nil
 }
 
-// lookup returns key's entry when it is usable for the expiry window.
-func (p *Provider) lookup(key string) *Entry {
+// lookup returns key's entry when it is usable for the expiry window (and
+// any refresh ahead that ctx asks for).
+func (p *Provider) lookup(ctx context.Context, key string) *Entry {
 	e, err := p.opts.Cache.Get(key)
 	switch {
 	case errors.Is(err, ErrNotCached):
@@ -120,7 +141,7 @@ func (p *Provider) lookup(key string) *Entry {
 	case err != nil:
 		p.opts.Logger.Debug("cache miss", "key", key, "reason", err.Error())
 		return nil
-	case e.ExpiresWithin(timeNow(), p.opts.ExpiryWindow):
+	case e.ExpiresWithin(timeNow(), p.opts.ExpiryWindow+refreshAhead(ctx)):
 		p.opts.Logger.Debug("cache entry expires soon", "key", key, "expires", e.Credentials.Expiration)
 		return nil
 	}

@@ -12,9 +12,7 @@
 //
 // # Quick start
 //
-//	l := &sessioncache.Loader{ExpiryWindow: credserver.DefaultRefreshWindow}
-//	cfg, err := l.LoadDefaultConfig(ctx, config.WithSharedConfigProfile("admin"),
-//		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }))
+//	cfg, err := sessioncache.LoadDefaultConfig(ctx, config.WithSharedConfigProfile("admin"))
 //	token, err := credserver.NewToken()
 //	srv, err := credserver.New(cfg.Credentials, token)
 //	err = srv.Refresh(ctx) // fetch once, prompting for MFA if need be
@@ -50,14 +48,15 @@
 // ever waits for a person.
 //
 // The provider must therefore return fresh credentials when called within
-// RefreshWindow of expiry, and report their real expiry. A provider with an
-// Invalidate method (aws.CredentialsCache) is invalidated before each
-// refresh. With sessioncache, set Loader.ExpiryWindow to RefreshWindow and
-// the memory cache's ExpiryWindow to 0, as in the quick start: the refresh
-// then goes through the AWS CLI's file cache, under its lock, so a session
-// another process refreshed is reused and the AWS CLI sees the one the
-// server made. Refresh returns a *StaleError when the provider gives
-// credentials that are already within the window.
+// RefreshWindow of expiry. A provider with an Invalidate method
+// (aws.CredentialsCache) is invalidated before each refresh, and the
+// refresh asks with sessioncache.WithRefreshAhead for credentials that stay
+// valid for RefreshWindow more: the credentials of
+// sessioncache.LoadDefaultConfig then refresh through the AWS CLI's file
+// cache, under its lock, so a session another process refreshed is reused
+// and the AWS CLI sees the one the server made. Refresh returns a
+// *StaleError when the provider gives credentials that are already within
+// the window.
 //
 // # Security
 //

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/sessioncache/sessioncache"
 )
 
 // DefaultMinValidity is how long the credentials of every answer stay
@@ -153,7 +154,9 @@ func (s *Server) Refresh(ctx context.Context) error {
 	if inv, ok := s.provider.(interface{ Invalidate() }); ok {
 		inv.Invalidate()
 	}
-	c, err := s.provider.Retrieve(ctx)
+	// A sessioncache provider then refreshes credentials that it would
+	// still serve to itself, but that would soon be stale here.
+	c, err := s.provider.Retrieve(sessioncache.WithRefreshAhead(ctx, s.opts.RefreshWindow))
 	if err != nil {
 		return fmt.Errorf("credserver: retrieve credentials: %w", err)
 	}

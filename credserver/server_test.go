@@ -404,6 +404,13 @@ type cachedRole struct {
 
 func newCachedRole(t testing.TB, exp time.Time) *cachedRole {
 	t.Helper()
+	return newRole(t, exp, &sessioncache.Loader{},
+		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }))
+}
+
+// newRole is newCachedRole with the loader l and further load options.
+func newRole(t testing.TB, exp time.Time, l *sessioncache.Loader, optFns ...func(*config.LoadOptions) error) *cachedRole {
+	t.Helper()
 	sts := ststest.NewServer()
 	t.Cleanup(sts.Close)
 	dir := t.TempDir()
@@ -418,9 +425,9 @@ func newCachedRole(t testing.TB, exp time.Time) *cachedRole {
 		config.WithSharedCredentialsFiles([]string{credFile}),
 		config.WithRegion("us-east-1"),
 		config.WithBaseEndpoint(sts.URL),
-		config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }),
 	}
-	l := &sessioncache.Loader{CacheDir: cacheDir, ExpiryWindow: DefaultRefreshWindow}
+	opts = append(opts, optFns...)
+	l.CacheDir = cacheDir
 	entries, err := l.ProfileEntries(context.Background(), opts...)
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("ProfileEntries: %v, %d entries", err, len(entries))
@@ -446,7 +453,10 @@ func newCachedRole(t testing.TB, exp time.Time) *cachedRole {
 // comes within the refresh window: one AssumeRole, the new entry in the
 // file, and served from then on.
 func TestRunRefreshesThroughFileCache(t *testing.T) {
-	r := newCachedRole(t, time.Now().Add(DefaultRefreshWindow+1500*time.Millisecond).Truncate(time.Second).Add(time.Second))
+	// The drop-in configuration: its memory cache reports the expiry 15
+	// minutes early, so the server sees 1.5 s to go before its window.
+	exp := time.Now().Add(sessioncache.DefaultExpiryWindow + DefaultRefreshWindow + 1500*time.Millisecond).Truncate(time.Second).Add(time.Second)
+	r := newRole(t, exp, &sessioncache.Loader{})
 	s, hs := newServer(t, r.creds)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -468,7 +478,8 @@ func TestRunRefreshesThroughFileCache(t *testing.T) {
 			if err != nil || e.Credentials.AccessKeyID != c.AccessKeyID {
 				t.Errorf("served key %s is not the one in the cache file (%v)", c.AccessKeyID, err)
 			}
-			if time.Until(c.Expires) < 50*time.Minute {
+			// An hour, less the 15 minutes the memory cache takes off.
+			if time.Until(c.Expires) < 40*time.Minute {
 				t.Errorf("the refreshed credentials expire in %v", time.Until(c.Expires))
 			}
 			break
@@ -519,6 +530,31 @@ func TestRefreshThroughFileCache(t *testing.T) {
 	}
 	if n := sts.Calls("AssumeRole"); n != 1 {
 		t.Errorf("STS answered %d AssumeRole calls after 100 requests and a refresh, want 1", n)
+	}
+}
+
+// The credentials of a plain sessioncache.LoadDefaultConfig, whose memory
+// cache reports the expiry 15 minutes early, are refreshed through the
+// file cache as soon as the server would find them stale: an entry with 30
+// minutes left, which the program itself would still use, is replaced.
+func TestRefreshDropInConfig(t *testing.T) {
+	r := newRole(t, time.Now().Add(30*time.Minute).Truncate(time.Second), &sessioncache.Loader{})
+	s, hs := newServer(t, r.creds)
+	if err := s.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.sts.Calls("AssumeRole"); n != 1 {
+		t.Errorf("STS answered %d AssumeRole calls, want 1", n)
+	}
+	c, err := endpointProvider(hs.URL+"/", testToken).Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AccessKeyID == r.old.Credentials.AccessKeyID {
+		t.Fatal("the server serves the old entry")
+	}
+	if left := time.Until(c.Expires); left < DefaultRefreshWindow {
+		t.Errorf("served credentials expire in %v, inside the refresh window", left)
 	}
 }
 

@@ -202,12 +202,11 @@ func checkAddr(addr string, allow bool, stderr io.Writer) error {
 }
 
 // serverProvider returns the selected profile's credentials with their
-// real expiry, refreshed through the cache once they come within the
-// server's refresh window. Once background is set, an MFA code is asked
+// real expiry; the server's refresh goes through the cache once they come
+// within its refresh window (see sessioncache.WithRefreshAhead). Once background is set, an MFA code is asked
 // for only at a terminal: standard input belongs to the command exec runs.
 func (g *globals) serverProvider(chainMFASession bool, background *atomic.Bool) aws.CredentialsProvider {
 	l := g.loader()
-	l.ExpiryWindow = credserver.DefaultRefreshWindow
 	l.ChainMFASession = chainMFASession
 	l.TokenProvider = g.serverTokenProvider(background)
 	opts := g.loadOptions()
