@@ -218,14 +218,29 @@ func TestTerminalPromptIsPreferredToStdin(t *testing.T) {
 	}
 }
 
-func TestPromptWithoutTerminal(t *testing.T) {
+func TestTerminalPromptWithoutTerminalReadsNothing(t *testing.T) {
+	stderr := noTerminal(t, testCode+"\n")
+	code, err := TerminalPrompt(context.Background(), testSerial)
+	var unavailable *MFACodeUnavailableError
+	if !errors.As(err, &unavailable) || code != "" {
+		t.Fatalf("TerminalPrompt error = %v, want *MFACodeUnavailableError and no code", err)
+	}
+	// Standard input may be a child's: it is left as it was.
+	if b, _ := io.ReadAll(os.Stdin); string(b) != testCode+"\n" {
+		t.Error("TerminalPrompt read standard input")
+	}
+	if got := stderr(); got != "" {
+		t.Errorf("TerminalPrompt wrote %q to standard error", got)
+	}
+}
+
+func TestLineTokenProvider(t *testing.T) {
 	tests := map[string]struct {
 		stdin       io.Reader
 		want        string
 		unavailable bool
 	}{
 		"a line":                       {stdin: strings.NewReader(testCode + "\nrest"), want: testCode},
-		"no standard input":            {stdin: nil, unavailable: true},
 		"empty standard input":         {stdin: strings.NewReader(""), unavailable: true},
 		"closed standard input":        {stdin: errReader{os.ErrClosed}, unavailable: true},
 		"a line without a newline":     {stdin: strings.NewReader(testCode), want: testCode},
@@ -233,18 +248,12 @@ func TestPromptWithoutTerminal(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			old := ttyPath
-			ttyPath = t.TempDir() + "/no-tty"
-			defer func() { ttyPath = old }()
 			var stderr strings.Builder
-			code, interactive, err := prompt(testSerial, tt.stdin, &stderr)
-			if interactive {
-				t.Error("interactive without a terminal")
-			}
+			code, err := LineTokenProvider(tt.stdin, &stderr)(context.Background(), testSerial)
 			var unavailable *MFACodeUnavailableError
 			if tt.unavailable {
 				if !errors.As(err, &unavailable) {
-					t.Fatalf("prompt error = %v, want *MFACodeUnavailableError", err)
+					t.Fatalf("error = %v, want *MFACodeUnavailableError", err)
 				}
 				return
 			}
@@ -259,6 +268,18 @@ func TestPromptWithoutTerminal(t *testing.T) {
 			}
 		})
 	}
+	t.Run("one line per code, nothing more", func(t *testing.T) {
+		r := strings.NewReader("111111\n222222\nrest\n")
+		tp := LineTokenProvider(r, nil)
+		for _, want := range []string{"111111", "222222"} {
+			if code, err := tp(context.Background(), testSerial); err != nil || code != want {
+				t.Fatalf("code %q, %v; want the next line", code, err)
+			}
+		}
+		if rest, _ := io.ReadAll(r); string(rest) != "rest\n" {
+			t.Errorf("left %q, want the line after the codes", rest)
+		}
+	})
 }
 
 type errReader struct{ err error }
