@@ -20,6 +20,7 @@ import (
 type terminal struct {
 	t      *testing.T
 	master *os.File
+	slave  *os.File
 
 	mu      sync.Mutex
 	out     strings.Builder
@@ -39,7 +40,7 @@ func newTerminal(t *testing.T) *terminal {
 	ttyPath = slavePath
 	t.Cleanup(func() { ttyPath = old })
 
-	term := &terminal{t: t, master: master, changed: make(chan struct{})}
+	term := &terminal{t: t, master: master, slave: slave, changed: make(chan struct{})}
 	go func() {
 		buf := make([]byte, 1024)
 		for {
@@ -86,13 +87,25 @@ func (term *terminal) waitFor(s string, n int) {
 // a person would after reading the prompt.
 func (term *terminal) typeLine(line string) {
 	term.t.Helper()
+	term.waitEchoOff()
+	term.typeRaw(line + "\r")
+}
+
+// waitEchoOff waits until the terminal has stopped echoing.
+func (term *terminal) waitEchoOff() {
+	term.t.Helper()
 	for start := time.Now(); !echoOff(term.master); {
 		if time.Since(start) > 10*time.Second {
 			term.t.Fatal("the terminal still echoes: the code would be shown")
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if _, err := io.WriteString(term.master, line+"\r"); err != nil {
+}
+
+// typeRaw types s as it is: keys such as Ctrl-C (\x03) included.
+func (term *terminal) typeRaw(s string) {
+	term.t.Helper()
+	if _, err := io.WriteString(term.master, s); err != nil {
 		term.t.Fatal(err)
 	}
 }

@@ -41,6 +41,12 @@ func readHidden(ctx context.Context, tty *os.File) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Catch the signals before echo goes off, so that none can end the
+	// process while the terminal is changed.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+
 	var saved *unix.Termios
 	var serr error
 	if err := rc.Control(func(fd uintptr) {
@@ -62,11 +68,6 @@ func readHidden(ctx context.Context, tty *os.File) (string, error) {
 	restore := func() {
 		_ = rc.Control(func(fd uintptr) { _ = unix.IoctlSetTermios(int(fd), ioctlSetTermios, saved) })
 	}
-
-	// Ask for the signals before the first read, so none is missed.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
 
 	type result struct {
 		line string
