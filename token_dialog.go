@@ -23,7 +23,7 @@ const EnvNoDialog = "SESSIONCACHE_NO_DIALOG"
 // It comes after TerminalPrompt in DefaultTokenProvider, for programs
 // started without a terminal, such as an IDE's.
 func DialogTokenProvider(ctx context.Context, serial string) (string, error) {
-	args := dialogCommand(runtime.GOOS, mfaPrompt(serial), os.Getenv, exec.LookPath)
+	args := dialogCommand(dialogGOOS, mfaPrompt(serial), os.Getenv, exec.LookPath)
 	if args == nil {
 		return "", &MFACodeUnavailableError{Serial: serial}
 	}
@@ -47,6 +47,10 @@ func DialogTokenProvider(ctx context.Context, serial string) (string, error) {
 	}
 	return code, nil
 }
+
+// dialogGOOS is the system whose dialog is shown; a variable so tests
+// can run the macOS dialog's command elsewhere.
+var dialogGOOS = runtime.GOOS
 
 // osascriptDialog asks with hidden input; the prompt comes as an
 // argument, so that no quoting can break the script.
