@@ -24,6 +24,8 @@ const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	// exitInterrupted is 128 + SIGINT.
+	exitInterrupted = 130
 )
 
 // Main runs the command line args (without the program name) with the
@@ -69,7 +71,8 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.profile, "profile", "p", "", "`profile` to use (default $AWS_PROFILE, else \"default\")")
 	pf.StringVar(&g.cacheDir, "cache-dir", "", "credential cache `directory` (default $SESSIONCACHE_DIR, else ~/.aws/cli/cache)")
-	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking at the terminal")
+	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking, or - to read one line of standard input (a code given here shows in ps)")
+	pf.BoolVar(&g.mfaSession, "mfa-session", true, "make an MFA session for long-term keys with mfa_serial and no role_arn, as aws-vault (false: use the keys as they are, as the AWS CLI)")
 	pf.BoolVar(&g.debug, "debug", false, "log what happens to standard error (secrets are never logged)")
 	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		names, _ := profileNames()
@@ -94,6 +97,11 @@ type globals struct {
 	cacheDir string
 	mfaToken string
 	debug    bool
+	// mfaSession is --mfa-session (Loader.MFASession).
+	mfaSession bool
+	// codeFromStdin lets a code come from standard input when no other
+	// source has one: export, which a credential_process runs, sets it.
+	codeFromStdin bool
 
 	// profileFlag is set when --profile was given on the command line.
 	profileFlag bool
@@ -139,11 +147,19 @@ func (g *globals) debugLogger() *slog.Logger {
 	return g.logger()
 }
 
-// loader returns the Loader the global flags describe.
+// loader returns the Loader the global flags describe. MFA codes come
+// from --mfa-token, else from the library's sources (the profile's
+// mfa_process, the terminal, a dialog), then, for export, standard input.
+// Standard input is otherwise left to the command exec runs.
 func (g *globals) loader() *sessioncache.Loader {
-	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger()}
-	if code := g.mfaToken; code != "" {
+	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), MFASession: g.mfaSession}
+	switch code := g.mfaToken; {
+	case code == "-":
+		l.TokenProvider = sessioncache.LineTokenProvider(g.stdin, nil)
+	case code != "":
 		l.TokenProvider = func(context.Context, string) (string, error) { return code, nil }
+	case g.codeFromStdin:
+		l.TokenProvider = sessioncache.ChainTokenProviders(sessioncache.DefaultTokenProvider, sessioncache.LineTokenProvider(g.stdin, g.stderr))
 	}
 	return l
 }
@@ -223,7 +239,7 @@ func (g *globals) explain(err error) error {
 	}
 	var noCode *sessioncache.MFACodeUnavailableError
 	if errors.As(err, &noCode) {
-		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal to ask and no code on standard input: pass --mfa-token CODE, or run it in a terminal", profile, noCode.Serial)
+		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal or dialog to ask: run it in a terminal, set mfa_process in the profile, or pass --mfa-token - with the code on standard input", profile, noCode.Serial)
 	}
 	return err
 }
@@ -281,6 +297,9 @@ func report(stderr io.Writer, cmd *cobra.Command, err error, started bool) int {
 		}
 	case errors.As(err, &ue) || !started:
 		code = exitUsage
+	case errors.Is(err, sessioncache.ErrMFAPromptInterrupted):
+		// As the AWS CLI and shells report an interrupt.
+		code = exitInterrupted
 	}
 	fmt.Fprintln(stderr, "sessioncache: "+message(err))
 	if code == exitUsage && cmd != nil {
