@@ -117,12 +117,7 @@ func TestLoadDefaultConfigIsADropIn(t *testing.T) {
 			// No terminal and no dialog: a drop-in that asked for a code
 			// where the SDK asks none would fail here.
 			noTerminal(t, "")
-			cfgPath := filepath.Join(w.home, ".aws", "config")
-			old, err := os.ReadFile(cfgPath)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mustWrite(t, cfgPath, strings.ReplaceAll(string(old)+dropinConfig, "$HOME", w.home))
+			w.appendFile(t, filepath.Join(".aws", "config"), dropinConfig)
 			mustWrite(t, filepath.Join(w.home, "creds.sh"), "#!/bin/sh\necho '{\"Version\": 1, \"AccessKeyId\": \"AKIAEXAMPLEPROC00001\", \"SecretAccessKey\": \"proc-secret-not-real\"}'\n")
 			if err := os.Chmod(filepath.Join(w.home, "creds.sh"), 0o700); err != nil {
 				t.Fatal(err)

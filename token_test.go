@@ -83,19 +83,21 @@ func processWorld(t *testing.T) *kindsWorld {
 	t.Helper()
 	w := newKindsWorld(t, func(o *ststest.Options) { o.RequireMFA = true })
 	noTerminal(t, "")
-	cfg := filepath.Join(w.home, ".aws", "config")
-	old, err := os.ReadFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustWrite(t, cfg, strings.ReplaceAll(string(old), "$HOME", w.home)+processConfig)
-	creds := filepath.Join(w.home, ".aws", "credentials")
-	old, err = os.ReadFile(creds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustWrite(t, creds, string(old)+processCredentials)
+	w.appendFile(t, filepath.Join(".aws", "config"), processConfig)
+	w.appendFile(t, filepath.Join(".aws", "credentials"), processCredentials)
 	return w
+}
+
+// appendFile adds text to a file of the world's home, with $HOME replaced
+// by the home directory.
+func (w *kindsWorld) appendFile(t *testing.T, name, text string) {
+	t.Helper()
+	path := filepath.Join(w.home, name)
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustWrite(t, path, string(old)+strings.ReplaceAll(text, "$HOME", w.home))
 }
 
 func TestMFAProcess(t *testing.T) {
