@@ -3,6 +3,7 @@ package sessioncache
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -193,5 +194,30 @@ func TestKeysWithMFASerialAreUsedAsTheyAre(t *testing.T) {
 	entries, err := (&Loader{}).ProfileEntries(context.Background(), w.options("user")...)
 	if err != nil || len(entries) != 0 {
 		t.Errorf("ProfileEntries = %v, %v; want none", entries, err)
+	}
+}
+
+// With no way to get a code, the error of an MFA session says what can
+// help; the AWS CLI cannot, since it makes no MFA session.
+func TestMFASessionWithoutACodeSaysWhatHelps(t *testing.T) {
+	w := newKindsWorld(t, func(o *ststest.Options) { o.RequireMFA = true })
+	noTerminal(t, "")
+	l := &Loader{CacheDir: w.cacheDir, MFASession: true}
+	cfg, err := l.LoadDefaultConfig(context.Background(), w.options("user")...)
+	if err == nil {
+		_, err = cfg.Credentials.Retrieve(context.Background())
+	}
+	var unavailable *MFACodeUnavailableError
+	if !errors.As(err, &unavailable) {
+		t.Fatalf("error = %v, want *MFACodeUnavailableError", err)
+	}
+	if !strings.Contains(err.Error(), "set mfa_process in the profile, or run the program once in a terminal") {
+		t.Errorf("error %q does not say what helps", err)
+	}
+	if strings.Contains(err.Error(), "aws sts") {
+		t.Errorf("error %q sends the user to the AWS CLI, which makes no MFA session", err)
+	}
+	if n := len(w.sts.Requests()); n != 0 {
+		t.Errorf("%d STS calls, want none", n)
 	}
 }

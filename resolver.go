@@ -32,7 +32,7 @@ type resolver struct {
 	logger          *slog.Logger
 	chainMFASession bool
 	mfaSession      bool
-	configFiles     []string
+	loadOptions     *config.LoadOptions
 	userOpts        []func(*config.LoadOptions) error
 	cacheOpts       func(*aws.CredentialsCacheOptions)
 	webIdentityOpts func(*stscreds.WebIdentityRoleOptions)
@@ -48,6 +48,7 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 		logger:          l.Logger,
 		chainMFASession: l.ChainMFASession,
 		mfaSession:      l.MFASession,
+		loadOptions:     lo,
 		userOpts:        optFns,
 		cacheOpts:       lo.CredentialsCacheOptions,
 		webIdentityOpts: lo.WebIdentityRoleCredentialOptions,
@@ -56,13 +57,6 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 	if r.window == 0 {
 		r.window = DefaultExpiryWindow
 	}
-	env, err := config.NewEnvConfig()
-	if err != nil {
-		return nil, err
-	}
-	var so config.LoadSharedConfigOptions
-	sharedFiles(lo, &env)(&so)
-	r.configFiles = so.ConfigFiles
 	if r.logger == nil {
 		r.logger = slog.New(slog.DiscardHandler)
 	}
@@ -276,8 +270,14 @@ func (r *resolver) tokenProviderFor(sc *config.SharedConfig) TokenProvider {
 		tp = DefaultTokenProvider
 	}
 	return func(ctx context.Context, serial string) (string, error) {
+		env, err := config.NewEnvConfig()
+		if err != nil {
+			return "", err
+		}
+		var files config.LoadSharedConfigOptions
+		sharedFiles(r.loadOptions, &env)(&files)
 		for s := sc; s != nil; s = s.Source {
-			if command := profileSetting(r.configFiles, s.Profile, "mfa_process"); command != "" {
+			if command := profileSetting(files.ConfigFiles, s.Profile, "mfa_process"); command != "" {
 				ctx = withMFAProcess(ctx, command)
 				break
 			}
