@@ -99,6 +99,11 @@ type globals struct {
 	debug    bool
 	// mfaSession is --mfa-session (Loader.MFASession).
 	mfaSession bool
+	// stdinLine is the TokenProvider of --mfa-token -: the first line of
+	// standard input, read when the first loader is made, whether or not a
+	// code is needed, so that what a command run by exec reads does not
+	// depend on the cache.
+	stdinLine sessioncache.TokenProvider
 	// codeFromStdin lets a code come from standard input when no other
 	// source has one: export, which a credential_process runs, sets it.
 	codeFromStdin bool
@@ -153,9 +158,19 @@ func (g *globals) debugLogger() *slog.Logger {
 // Standard input is otherwise left to the command exec runs.
 func (g *globals) loader() *sessioncache.Loader {
 	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), MFASession: g.mfaSession}
+	if g.mfaToken == "-" && g.stdinLine == nil {
+		line, err := sessioncache.LineTokenProvider(g.stdin, nil)(context.Background(), "")
+		g.stdinLine = func(_ context.Context, serial string) (string, error) {
+			var unavailable *sessioncache.MFACodeUnavailableError
+			if errors.As(err, &unavailable) {
+				return "", &sessioncache.MFACodeUnavailableError{Serial: serial}
+			}
+			return line, err
+		}
+	}
 	switch code := g.mfaToken; {
 	case code == "-":
-		l.TokenProvider = sessioncache.LineTokenProvider(g.stdin, nil)
+		l.TokenProvider = g.stdinLine
 	case code != "":
 		l.TokenProvider = func(context.Context, string) (string, error) { return code, nil }
 	case g.codeFromStdin:
@@ -238,6 +253,9 @@ func (g *globals) explain(err error) error {
 		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", strings.Join(names, ", "))
 	}
 	var noCode *sessioncache.MFACodeUnavailableError
+	if errors.As(err, &noCode) && g.mfaToken == "-" {
+		return fmt.Errorf("profile %s needs an MFA code for %s, but standard input holds none (--mfa-token - reads its first line)", profile, noCode.Serial)
+	}
 	if errors.As(err, &noCode) {
 		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal or dialog to ask: run it in a terminal, set mfa_process in the profile, or pass --mfa-token - with the code on standard input", profile, noCode.Serial)
 	}
