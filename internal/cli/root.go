@@ -99,10 +99,7 @@ type globals struct {
 	debug    bool
 	// mfaSession is --mfa-session (Loader.MFASession).
 	mfaSession bool
-	// stdinLine is the TokenProvider of --mfa-token -: the first line of
-	// standard input, read when the first loader is made, whether or not a
-	// code is needed, so that what a command run by exec reads does not
-	// depend on the cache.
+	// stdinLine is the TokenProvider of --mfa-token - (see stdinCode).
 	stdinLine sessioncache.TokenProvider
 	// codeFromStdin lets a code come from standard input when no other
 	// source has one: export, which a credential_process runs, sets it.
@@ -152,31 +149,9 @@ func (g *globals) debugLogger() *slog.Logger {
 	return g.logger()
 }
 
-// loader returns the Loader the global flags describe. MFA codes come
-// from --mfa-token, else from the library's sources (the profile's
-// mfa_process, the terminal, a dialog), then, for export, standard input.
-// Standard input is otherwise left to the command exec runs.
+// loader returns the Loader the global flags describe.
 func (g *globals) loader() *sessioncache.Loader {
-	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), MFASession: g.mfaSession}
-	if g.mfaToken == "-" && g.stdinLine == nil {
-		line, err := sessioncache.LineTokenProvider(g.stdin, nil)(context.Background(), "")
-		g.stdinLine = func(_ context.Context, serial string) (string, error) {
-			var unavailable *sessioncache.MFACodeUnavailableError
-			if errors.As(err, &unavailable) {
-				return "", &sessioncache.MFACodeUnavailableError{Serial: serial}
-			}
-			return line, err
-		}
-	}
-	switch code := g.mfaToken; {
-	case code == "-":
-		l.TokenProvider = g.stdinLine
-	case code != "":
-		l.TokenProvider = func(context.Context, string) (string, error) { return code, nil }
-	case g.codeFromStdin:
-		l.TokenProvider = sessioncache.ChainTokenProviders(sessioncache.DefaultTokenProvider, sessioncache.LineTokenProvider(g.stdin, g.stderr))
-	}
-	return l
+	return &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), MFASession: g.mfaSession, TokenProvider: g.tokenProvider()}
 }
 
 // cacheDirPath returns the cache directory: --cache-dir, else the
