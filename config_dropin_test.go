@@ -41,6 +41,13 @@ credential_process = $HOME/creds.sh
 
 [profile process]
 credential_process = $HOME/creds.sh
+
+[profile from-instance]
+role_arn = arn:aws:iam::123456789012:role/audit
+credential_source = Ec2InstanceMetadata
+
+[profile nothing]
+region = eu-west-1
 `
 
 // dropinLoaders are the loaders a program may switch between: the SDK's,
@@ -92,25 +99,31 @@ func TestLoadDefaultConfigIsADropIn(t *testing.T) {
 	tests := map[string]struct {
 		profile string
 		env     map[string]string
+		// instance runs on an instance: the instance metadata service
+		// answers, and no container's credentials are offered.
+		instance bool
 	}{
-		"role from static keys":                         {profile: "audit"},
-		"role with MFA from keys with mfa_serial":       {profile: "admin"},
-		"chain of roles":                                {profile: "chain"},
-		"role from credential_source Environment":       {profile: "from-env", env: map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEENV000001", "AWS_SECRET_ACCESS_KEY": "env-secret-not-real"}},
-		"role from credential_source EcsContainer":      {profile: "from-container"},
-		"role from credential_process":                  {profile: "process-role"},
-		"web identity profile":                          {profile: "wi"},
-		"role from a web identity":                      {profile: "deploy"},
-		"web identity in the environment":               {env: map[string]string{"AWS_ROLE_ARN": kindsWebRole, "AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token"}},
-		"sso_session":                                   {profile: "sso"},
-		"legacy sso_start_url":                          {profile: "sso-legacy"},
-		"role from SSO":                                 {profile: "sso-admin"},
-		"long-term keys with mfa_serial, no role":       {profile: "user"},
-		"long-term keys with mfa_serial and a duration": {profile: "user-short"},
-		"temporary keys with mfa_serial":                {profile: "temporary"},
-		"static keys":                                   {profile: "plain"},
-		"credential_process":                            {profile: "process"},
-		"keys in the environment":                       {env: map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEENV000001", "AWS_SECRET_ACCESS_KEY": "env-secret-not-real"}},
+		"role from static keys":                           {profile: "audit"},
+		"role with MFA from keys with mfa_serial":         {profile: "admin"},
+		"chain of roles":                                  {profile: "chain"},
+		"role from credential_source Environment":         {profile: "from-env", env: map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEENV000001", "AWS_SECRET_ACCESS_KEY": "env-secret-not-real"}},
+		"role from credential_source EcsContainer":        {profile: "from-container"},
+		"role from credential_process":                    {profile: "process-role"},
+		"web identity profile":                            {profile: "wi"},
+		"role from a web identity":                        {profile: "deploy"},
+		"web identity in the environment":                 {env: map[string]string{"AWS_ROLE_ARN": kindsWebRole, "AWS_WEB_IDENTITY_TOKEN_FILE": "$HOME/token"}},
+		"sso_session":                                     {profile: "sso"},
+		"legacy sso_start_url":                            {profile: "sso-legacy"},
+		"role from SSO":                                   {profile: "sso-admin"},
+		"long-term keys with mfa_serial, no role":         {profile: "user"},
+		"long-term keys with mfa_serial and a duration":   {profile: "user-short"},
+		"temporary keys with mfa_serial":                  {profile: "temporary"},
+		"static keys":                                     {profile: "plain"},
+		"credential_process":                              {profile: "process"},
+		"keys in the environment":                         {env: map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEENV000001", "AWS_SECRET_ACCESS_KEY": "env-secret-not-real"}},
+		"role from credential_source Ec2InstanceMetadata": {profile: "from-instance", instance: true},
+		"container credentials":                           {profile: "nothing"},
+		"instance role":                                   {profile: "nothing", instance: true},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -131,7 +144,14 @@ func TestLoadDefaultConfigIsADropIn(t *testing.T) {
 				})
 			}))
 			defer container.Close()
-			t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", container.URL+"/creds")
+			if tt.instance {
+				imds := httptest.NewServer(http.HandlerFunc(serveInstanceMetadata))
+				defer imds.Close()
+				t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+				t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+			} else {
+				t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", container.URL+"/creds")
+			}
 			for k, v := range tt.env {
 				t.Setenv(k, strings.ReplaceAll(v, "$HOME", w.home))
 			}
@@ -219,5 +239,27 @@ func TestMFASessionWithoutACodeSaysWhatHelps(t *testing.T) {
 	}
 	if n := len(w.sts.Requests()); n != 0 {
 		t.Errorf("%d STS calls, want none", n)
+	}
+}
+
+// serveInstanceMetadata answers as the instance metadata service of an
+// instance with the role ec2-role.
+func serveInstanceMetadata(rw http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
+		rw.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600")
+		_, _ = rw.Write([]byte("imds-token-not-real"))
+	case r.URL.Path == "/latest/meta-data/iam/security-credentials/":
+		_, _ = rw.Write([]byte("ec2-role"))
+	case r.URL.Path == "/latest/meta-data/iam/security-credentials/ec2-role":
+		_ = json.NewEncoder(rw).Encode(map[string]string{
+			"Code":            "Success",
+			"Type":            "AWS-HMAC",
+			"AccessKeyId":     "AKIAEXAMPLEIMDS00001",
+			"SecretAccessKey": "imds-secret-not-real",
+			"Expiration":      time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+		})
+	default:
+		http.NotFound(rw, r)
 	}
 }
