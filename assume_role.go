@@ -246,7 +246,7 @@ func forProfile(profile string) string {
 
 // tellTerminal writes a line for the person at the terminal, if any.
 func tellTerminal(msg string) {
-	if tty, err := os.OpenFile(ttyPath, os.O_WRONLY, 0); err == nil {
+	if tty, err := os.OpenFile(ttyOutPath(), os.O_WRONLY, 0); err == nil {
 		fmt.Fprintln(tty, msg)
 		tty.Close()
 	}

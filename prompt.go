@@ -50,9 +50,19 @@ var (
 	ErrNoMFACode = errors.New("sessioncache: no MFA code entered")
 )
 
-// ttyPath is the controlling terminal; a variable so tests can point it
-// at a file that does not exist, or at a pseudo-terminal.
-var ttyPath = "/dev/tty"
+// ttyPath is the controlling terminal (on Windows, the console's input);
+// a variable so tests can point it at a file that does not exist, or at a
+// pseudo-terminal.
+var ttyPath = defaultTTYPath
+
+// ttyOutPath is where the prompt and notes for the person at the terminal
+// are written: the terminal itself, or the console's output.
+func ttyOutPath() string {
+	if ttyPath == "CONIN$" {
+		return "CONOUT$"
+	}
+	return ttyPath
+}
 
 // mfaPrompt is the question every prompt asks.
 func mfaPrompt(serial string) string { return "Enter MFA code for " + serial + ": " }
@@ -72,9 +82,18 @@ func TerminalPrompt(ctx context.Context, serial string) (string, error) {
 		return "", &MFACodeUnavailableError{Serial: serial}
 	}
 	defer tty.Close()
-	fmt.Fprint(tty, mfaPrompt(serial))
+	out := io.Writer(tty)
+	if path := ttyOutPath(); path != ttyPath {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return "", &MFACodeUnavailableError{Serial: serial}
+		}
+		defer f.Close()
+		out = f
+	}
+	fmt.Fprint(out, mfaPrompt(serial))
 	line, err := readHidden(ctx, tty)
-	fmt.Fprintln(tty)
+	fmt.Fprintln(out)
 	if err != nil {
 		return "", err
 	}

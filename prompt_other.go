@@ -1,4 +1,4 @@
-//go:build !(linux || darwin || dragonfly || freebsd || netbsd || openbsd)
+//go:build !(linux || darwin || dragonfly || freebsd || netbsd || openbsd || windows)
 
 package sessioncache
 
@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/term"
 )
+
+const defaultTTYPath = "/dev/tty"
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 

@@ -14,6 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+const defaultTTYPath = "/dev/tty"
+
 // isTerminal reports whether f is a terminal, without making f blocking
 // as f.Fd would.
 func isTerminal(f *os.File) bool {
