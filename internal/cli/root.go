@@ -71,8 +71,8 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.profile, "profile", "p", "", "`profile` to use (default $AWS_PROFILE, else \"default\")")
 	pf.StringVar(&g.cacheDir, "cache-dir", "", "credential cache `directory` (default $SESSIONCACHE_DIR, else ~/.aws/cli/cache)")
-	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking, or - to read one line of standard input (a code given here shows in ps)")
-	pf.BoolVar(&g.mfaSession, "mfa-session", true, "make an MFA session for long-term keys with mfa_serial and no role_arn, as aws-vault (false: use the keys as they are, as the AWS CLI)")
+	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking (visible in ps), or - to take the first line of standard input")
+	pf.BoolVar(&g.mfaSession, "mfa-session", true, "make MFA sessions for long-term keys with mfa_serial, as aws-vault (=false: use the keys as they are, as the AWS CLI)")
 	pf.BoolVar(&g.debug, "debug", false, "log what happens to standard error (secrets are never logged)")
 	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		names, _ := profileNames()
