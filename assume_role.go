@@ -23,8 +23,8 @@ type AssumeRoleAPIClient interface {
 	AssumeRole(ctx context.Context, params *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
 }
 
-// DefaultMFAAttempts is how many codes a person at the terminal may type
-// before a rejected code is final.
+// DefaultMFAAttempts is how many codes a TokenProvider is asked for
+// before a refused code is final.
 const DefaultMFAAttempts = 3
 
 // AssumeRoleOptions configure an AssumeRoleFetcher. They mirror the
@@ -38,9 +38,9 @@ type AssumeRoleOptions struct {
 	ExternalID string
 	// SerialNumber is mfa_serial. Default: none, no MFA.
 	SerialNumber string
-	// TokenProvider gives the MFA code when SerialNumber is set. Default:
-	// TerminalPrompt, which asks again when STS rejects a code, up to
-	// DefaultMFAAttempts codes. A custom TokenProvider is asked once.
+	// TokenProvider gives the MFA code when SerialNumber is set, and is
+	// asked again when STS refuses a code, up to DefaultMFAAttempts codes;
+	// a code is never sent twice. Default: DefaultTokenProvider.
 	TokenProvider TokenProvider
 	// Duration is duration_seconds. Default: 0, which sends no
 	// DurationSeconds, so STS applies its default of one hour as it does
@@ -110,6 +110,10 @@ func (f *AssumeRoleFetcher) Fetch(ctx context.Context) (*Entry, error) {
 		return err
 	})
 	if err != nil {
+		if f.opts.Profile != "" {
+			// The AWS CLI caches roles under the same key.
+			err = withUnavailableHint(err, "run `aws sts get-caller-identity --profile "+f.opts.Profile+"` in a terminal to refresh the cache, or pass the code")
+		}
 		return nil, fmt.Errorf("sessioncache: assume role %s: %w", f.roleARN, err)
 	}
 	if out.Credentials == nil {
@@ -148,47 +152,64 @@ func defaultSessionName() string {
 	return "sessioncache-" + strconv.FormatInt(timeNow().Unix(), 10)
 }
 
-// withMFA runs call with an MFA code when serial is set: it asks for a
-// code, checks its form, and asks again when STS rejects it and a person
-// at the terminal can type another. A call that carries a code gets the
-// option that keeps the SDK from resending it.
+// withMFA runs call with an MFA code when serial is set: it asks tp
+// (DefaultTokenProvider when nil) for a code, checks its form, and, when
+// STS refuses the code, asks the same source again, up to
+// DefaultMFAAttempts codes in all. A code is never sent twice: a source
+// that gives a refused code again ends the attempts. A call that carries
+// a code gets the option that keeps the SDK from resending it.
 func withMFA(ctx context.Context, serial string, tp TokenProvider, profile string, call func(code string, optFns ...func(*sts.Options)) error) error {
 	if serial == "" {
 		return explainSTSError(call(""), serial, profile)
 	}
-	attempts := 1
-	ask := func() (string, bool, error) {
-		code, err := tp(ctx, serial)
-		return code, false, err
-	}
 	if tp == nil {
-		attempts = DefaultMFAAttempts
-		ask = func() (string, bool, error) { return prompt(serial, os.Stdin, os.Stderr) }
+		tp = DefaultTokenProvider
 	}
+	var refused error // why the last code was not accepted
+	sent := make(map[string]bool)
 	for attempt := 1; ; attempt++ {
-		code, interactive, err := ask()
+		code, err := tp(ctx, serial)
 		if err != nil {
-			var unavailable *MFACodeUnavailableError
-			if errors.As(err, &unavailable) && profile != "" {
-				return fmt.Errorf("%w; run `aws sts get-caller-identity --profile %s` in a terminal to refresh the cache, or pass the code", err, profile)
+			if refused != nil && !errors.Is(err, ErrMFAPromptInterrupted) && ctx.Err() == nil {
+				// Nothing more to try: the refusal says what happened.
+				return refused
 			}
 			return err
 		}
-		last := !interactive || attempt >= attempts
-		if !validMFACode(code) {
-			if !last {
-				tellTerminal("That is not a 6-digit code. Try again.")
-				continue
+		code = strings.TrimSpace(code)
+		last := attempt >= DefaultMFAAttempts
+		switch {
+		case !validMFACode(code):
+			refused = &InvalidMFACodeError{Serial: serial}
+			if last {
+				return refused
 			}
-			return &InvalidMFACodeError{Serial: serial}
-		}
-		err = call(code, noRetry)
-		if isInvalidMFACode(err) && !last {
-			tellTerminal("STS did not accept that code. Wait for the next one and try again.")
+			tellTerminal("That is not a 6-digit code. Try again.")
 			continue
+		case sent[code]:
+			return refused
 		}
-		return explainSTSError(err, serial, profile)
+		sent[code] = true
+		err = call(code, noRetry)
+		if !isInvalidMFACode(err) {
+			return explainSTSError(err, serial, profile)
+		}
+		refused = explainSTSError(err, serial, profile)
+		if last {
+			return refused
+		}
+		tellTerminal("STS did not accept that code. Wait for the next one and try again.")
 	}
+}
+
+// withUnavailableHint adds hint to an error that says no MFA code could
+// be had.
+func withUnavailableHint(err error, hint string) error {
+	var unavailable *MFACodeUnavailableError
+	if hint == "" || !errors.As(err, &unavailable) {
+		return err
+	}
+	return fmt.Errorf("%w; %s", err, hint)
 }
 
 func isInvalidMFACode(err error) bool {
@@ -225,7 +246,7 @@ func forProfile(profile string) string {
 
 // tellTerminal writes a line for the person at the terminal, if any.
 func tellTerminal(msg string) {
-	if tty, err := os.OpenFile(ttyPath, os.O_WRONLY, 0); err == nil {
+	if tty, err := os.OpenFile(ttyOutPath(), os.O_WRONLY, 0); err == nil {
 		fmt.Fprintln(tty, msg)
 		tty.Close()
 	}

@@ -176,6 +176,8 @@ func TestMFACodeOfWrongFormatIsNotSent(t *testing.T) {
 func noTerminal(t *testing.T, stdin string) (stderr func() string) {
 	t.Helper()
 	oldTTY, oldIn, oldErr := ttyPath, os.Stdin, os.Stderr
+	// Nor a desktop to show a dialog on.
+	t.Setenv(EnvNoDialog, "1")
 	dir := t.TempDir()
 	ttyPath = filepath.Join(dir, "no-tty")
 	in := filepath.Join(dir, "stdin")
@@ -215,7 +217,8 @@ func TestNoTerminalAndNoStdinFailsAtOnce(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			noTerminal(t, "")
+			// A code on standard input is not read: it may be a child's.
+			noTerminal(t, testCode+"\n")
 			srv := ststest.NewServer(func(o *ststest.Options) { o.RequireMFA = true })
 			defer srv.Close()
 			f := NewAssumeRoleFetcher(newSTSClient(srv.URL, nil), testRoleARN, func(o *AssumeRoleOptions) {
@@ -245,30 +248,36 @@ func TestNoTerminalAndNoStdinFailsAtOnce(t *testing.T) {
 	}
 }
 
-func TestCodeFromStdinWithoutTerminal(t *testing.T) {
+func TestCodeFromLineTokenProvider(t *testing.T) {
 	tests := map[string]struct {
-		stdin     string
-		serverMFA string
-		wantErr   string
-		wantCalls int
+		stdin       string
+		serverMFA   string
+		wantErr     string
+		wantCalls   int
+		wantPrompts int
 	}{
-		"accepted code":                {stdin: testCode + "\n", wantCalls: 1},
-		"code without a newline":       {stdin: testCode, wantCalls: 1},
-		"code with surrounding spaces": {stdin: "  " + testCode + " \r\n", wantCalls: 1},
-		// Nobody can type another code, so a rejected one is final.
-		"rejected code is not asked again": {stdin: "111111\n222222\n", serverMFA: testCode, wantErr: "the MFA code was rejected", wantCalls: 1},
-		"not six digits":                   {stdin: "12345\n", wantErr: "must be 6 digits", wantCalls: 0},
+		"accepted code":                {stdin: testCode + "\n", wantCalls: 1, wantPrompts: 1},
+		"code without a newline":       {stdin: testCode, wantCalls: 1, wantPrompts: 1},
+		"code with surrounding spaces": {stdin: "  " + testCode + " \r\n", wantCalls: 1, wantPrompts: 1},
+		"rejected, then accepted":      {stdin: "111111\n" + testCode + "\n", serverMFA: testCode, wantCalls: 2, wantPrompts: 2},
+		// The refusal, not the end of input, is what the user must know.
+		"rejected, then nothing more":  {stdin: "111111\n", serverMFA: testCode, wantErr: "the MFA code was rejected", wantCalls: 1, wantPrompts: 2},
+		"three rejected is final":      {stdin: "111111\n222222\n333333\n444444\n", serverMFA: testCode, wantErr: "the MFA code was rejected", wantCalls: 3, wantPrompts: 3},
+		"a refused code is not resent": {stdin: "111111\n111111\n" + testCode + "\n", serverMFA: testCode, wantErr: "the MFA code was rejected", wantCalls: 1, wantPrompts: 2},
+		"not six digits":               {stdin: "12345\n", wantErr: "must be 6 digits", wantCalls: 0, wantPrompts: 2},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			stderr := noTerminal(t, tt.stdin)
+			noTerminal(t, "")
 			srv := ststest.NewServer(func(o *ststest.Options) {
 				o.RequireMFA = true
 				o.MFACode = tt.serverMFA
 			})
 			defer srv.Close()
+			var stderr strings.Builder
 			f := NewAssumeRoleFetcher(newSTSClient(srv.URL, nil), testRoleARN, func(o *AssumeRoleOptions) {
 				o.SerialNumber = testSerial
+				o.TokenProvider = LineTokenProvider(strings.NewReader(tt.stdin), &stderr)
 			})
 			_, err := f.Fetch(context.Background())
 			switch {
@@ -280,8 +289,16 @@ func TestCodeFromStdinWithoutTerminal(t *testing.T) {
 			if n := srv.Calls("AssumeRole"); n != tt.wantCalls {
 				t.Errorf("%d STS calls, want %d", n, tt.wantCalls)
 			}
-			if got, want := stderr(), "Enter MFA code for "+testSerial+": "; strings.Count(got, want) != 1 {
-				t.Errorf("standard error = %q, want the prompt %q once", got, want)
+			if got, want := stderr.String(), "Enter MFA code for "+testSerial+": "; strings.Count(got, want) != tt.wantPrompts {
+				t.Errorf("standard error = %q, want the prompt %q %d times", got, want, tt.wantPrompts)
+			}
+			sent := map[string]bool{}
+			for _, r := range srv.Requests() {
+				code := r.Params.Get("TokenCode")
+				if sent[code] {
+					t.Error("a code was sent twice")
+				}
+				sent[code] = true
 			}
 		})
 	}
@@ -333,8 +350,13 @@ func TestSTSErrorsExplainWhatToDo(t *testing.T) {
 			if n := srv.Calls("AssumeRole"); n != 1 {
 				t.Errorf("%d STS calls, want 1", n)
 			}
-			if tt.mfa && tokens.asked.Load() != 1 {
-				t.Errorf("asked for %d codes, want 1", tokens.asked.Load())
+			// A refused code is asked for again; the same code is not resent.
+			wantAsked := int32(1)
+			if tt.want == "wait for a new code and try again" {
+				wantAsked = 2
+			}
+			if tt.mfa && tokens.asked.Load() != wantAsked {
+				t.Errorf("asked for %d codes, want %d", tokens.asked.Load(), wantAsked)
 			}
 		})
 	}

@@ -20,8 +20,9 @@ type Loader struct {
 	// Default: false.
 	DisableCache bool
 	// TokenProvider gives MFA codes, for roles and for MFA sessions.
-	// Default: TerminalPrompt, or the TokenProvider set with
-	// config.WithAssumeRoleCredentialOptions.
+	// Default: the TokenProvider set with
+	// config.WithAssumeRoleCredentialOptions, else DefaultTokenProvider:
+	// the profile's mfa_process, the terminal, then a desktop dialog.
 	TokenProvider TokenProvider
 	// ExpiryWindow is how long before expiry cached credentials are
 	// refreshed. Default: DefaultExpiryWindow (15 minutes, as botocore).
@@ -46,6 +47,13 @@ type Loader struct {
 	// keys sign AssumeRole, which carries the role profile's mfa_serial
 	// and a code.
 	ChainMFASession bool
+	// MFASession makes an MFA session (GetSessionToken, cached for 12
+	// hours or the profile's duration_seconds) for a profile with
+	// long-term keys and mfa_serial but no role_arn: one code, then
+	// temporary credentials that carry the MFA, as aws-vault does.
+	// Default: false, as the SDK and the AWS CLI: such a profile's keys
+	// are used as they are, and mfa_serial is ignored.
+	MFASession bool
 }
 
 // Kinds of cache entries, as ProfileEntry.Kind names them.
@@ -69,10 +77,9 @@ const (
 // LoadDefaultConfig is config.LoadDefaultConfig, with the same options
 // and behaviour, except that the temporary credentials the AWS CLI caches
 // are served from, and saved to, its cache: assumed roles, web identity
-// roles and SSO role credentials. A profile with long-term keys and
-// mfa_serial but no role_arn, whose keys the SDK would use as they are,
-// gets an MFA session instead, prompted for once and cached for hours.
-// It uses the zero Loader.
+// roles and SSO role credentials. Every profile resolves to the identity
+// the SDK gives it. It uses the zero Loader; Loader.MFASession adds MFA
+// sessions for long-term keys with mfa_serial.
 func LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	var l Loader
 	return l.LoadDefaultConfig(ctx, optFns...)
@@ -85,7 +92,7 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) 
 // Duration and Policy of config.WithWebIdentityRoleCredentialOptions, and
 // config.WithSSOTokenProviderOptions.
 func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
-	lo, sc, err := cachedProfile(ctx, optFns)
+	lo, sc, err := cachedProfile(ctx, optFns, l.MFASession)
 	if err != nil || sc == nil {
 		// Bad options, missing profiles, keys in the environment and
 		// profiles with nothing to cache behave, and fail, exactly as in
@@ -116,7 +123,7 @@ func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.L
 // profile when its credentials are ones this package caches, and nil
 // settings otherwise (the caller chose the credentials in code, keys are
 // in the environment, or the profile has nothing to cache).
-func cachedProfile(ctx context.Context, optFns []func(*config.LoadOptions) error) (*config.LoadOptions, *config.SharedConfig, error) {
+func cachedProfile(ctx context.Context, optFns []func(*config.LoadOptions) error, mfaSession bool) (*config.LoadOptions, *config.SharedConfig, error) {
 	var lo config.LoadOptions
 	for _, fn := range optFns {
 		if err := fn(&lo); err != nil {
@@ -127,7 +134,7 @@ func cachedProfile(ctx context.Context, optFns []func(*config.LoadOptions) error
 		return &lo, nil, nil
 	}
 	sc, err := selectProfile(ctx, &lo)
-	if err != nil || sc == nil || !cachesCredentials(sc) {
+	if err != nil || sc == nil || !cachesCredentials(sc, mfaSession) {
 		return &lo, nil, err
 	}
 	return &lo, sc, nil
@@ -172,14 +179,14 @@ func selectProfile(ctx context.Context, lo *config.LoadOptions) (*config.SharedC
 
 // cachesCredentials reports whether the credentials of a profile, as the
 // SDK resolves it, are temporary ones this package caches: an assumed role
-// (of any source), a web identity role, SSO role credentials, or an MFA
-// session.
-func cachesCredentials(sc *config.SharedConfig) bool {
+// (of any source), a web identity role, SSO role credentials, or, with
+// mfaSession, an MFA session.
+func cachesCredentials(sc *config.SharedConfig, mfaSession bool) bool {
 	switch {
 	case sc.RoleARN != "":
 		return true
 	case sc.Credentials.HasKeys():
-		return isMFASession(sc)
+		return mfaSession && isMFASession(sc)
 	case sc.CredentialSource != "" || sc.WebIdentityTokenFile != "":
 		// Without role_arn the SDK refuses these; let it.
 		return false

@@ -258,10 +258,12 @@ func (w *kindsWorld) writeSSOToken(t *testing.T, name, token string, expires tim
 	mustWrite(t, path, string(data))
 }
 
-// loader returns a Loader as a new process would have it.
+// loader returns a Loader as a new process would have it, with MFA
+// sessions on.
 func (w *kindsWorld) loader() *Loader {
 	return &Loader{
 		CacheDir:        w.cacheDir,
+		MFASession:      true,
 		ChainMFASession: w.chain,
 		TokenProvider: func(ctx context.Context, serial string) (string, error) {
 			w.prompts.Add(1)

@@ -44,12 +44,13 @@
 //     with sso_account_id and sso_role_name, as AWS CLI v2 caches them;
 //     signing in stays with `aws sso login`.
 //
-// And one the AWS CLI cannot: a profile with long-term keys and mfa_serial
-// but no role_arn gets an MFA session (GetSessionToken), prompted for once
-// and cached for 12 hours, or for its duration_seconds. A role whose
-// source_profile is such a profile is assumed as the AWS CLI does, with
-// the code on AssumeRole, unless Loader.ChainMFASession assumes it from
-// the session instead.
+// And, with Loader.MFASession, one the AWS CLI cannot: a profile with
+// long-term keys and mfa_serial but no role_arn gets an MFA session
+// (GetSessionToken), prompted for once and cached for 12 hours, or for its
+// duration_seconds. Without it, as in the SDK and the AWS CLI, the keys
+// are used as they are. A role whose source_profile is such a profile is
+// assumed as the AWS CLI does, with the code on AssumeRole, unless
+// Loader.ChainMFASession assumes it from the session instead.
 //
 // The credentials are selected as the SDK selects them: the profile of
 // config.WithSharedConfigProfile, else keys in the environment, else a web
@@ -67,9 +68,18 @@
 // duration_seconds. DurationSeconds is sent only when the profile sets it,
 // as the AWS CLI does. Files are the STS response as botocore writes it;
 // every spelling of Expiration the AWS CLI and boto3 write is read, and
-// unknown fields are kept. The MFA prompt, "Enter MFA code for <serial>: ",
-// is written to the controlling terminal, so it works when standard output
-// is captured.
+// unknown fields are kept.
+//
+// # MFA codes
+//
+// DefaultTokenProvider takes a code from the profile's mfa_process (as
+// aws-vault does), else from the controlling terminal ("Enter MFA code
+// for <serial>: ", without echo, so it works when standard output is
+// captured; Ctrl-C restores the terminal), else, with no terminal, from a
+// desktop dialog. Standard input is never read. A code STS refuses is
+// asked for again from the same source, up to three codes, and never sent
+// twice. Loader.TokenProvider replaces the default; ChainTokenProviders
+// composes sources.
 //
 // # Processes and files
 //

@@ -153,3 +153,51 @@ func ExampleFileCache() {
 	}
 	// Output: c08bbcd61d2960e17757c33319b79219a44dea4e ASIAEXAMPLE 2030-01-02T03:04:05Z
 }
+
+// A program can put a source of codes of its own before the default ones
+// (the profile's mfa_process, the terminal, a desktop dialog). A source
+// with nothing to give returns *MFACodeUnavailableError, and the next is
+// asked.
+func ExampleChainTokenProviders() {
+	server, cleanup := exampleSetup()
+	defer cleanup()
+	os.Setenv("EXAMPLE_MFA_CODE", "123456")
+	defer os.Unsetenv("EXAMPLE_MFA_CODE")
+
+	fromEnv := func(ctx context.Context, serial string) (string, error) {
+		if code := os.Getenv("EXAMPLE_MFA_CODE"); code != "" {
+			return code, nil
+		}
+		return "", &sessioncache.MFACodeUnavailableError{Serial: serial}
+	}
+	l := sessioncache.Loader{TokenProvider: sessioncache.ChainTokenProviders(fromEnv, sessioncache.DefaultTokenProvider)}
+	cfg, err := l.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := cfg.Credentials.Retrieve(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(server.Calls("AssumeRole"), "AssumeRole call")
+	// Output: 1 AssumeRole call
+}
+
+// ProcessTokenProvider takes codes from a command, such as
+// `ykman oath accounts code --single my-aws` for a YubiKey; a profile's
+// mfa_process setting does the same without code.
+func ExampleProcessTokenProvider() {
+	_, cleanup := exampleSetup()
+	defer cleanup()
+
+	l := sessioncache.Loader{TokenProvider: sessioncache.ProcessTokenProvider("echo 123456")}
+	cfg, err := l.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	creds, err := cfg.Credentials.Retrieve(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(creds.CanExpire)
+	// Output: true
+}

@@ -64,7 +64,7 @@ func (l *Loader) Credentials(ctx context.Context, optFns ...func(*config.LoadOpt
 }
 
 func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadOptions) error) ([]ProfileEntry, *resolver, error) {
-	lo, sc, err := cachedProfile(ctx, optFns)
+	lo, sc, err := cachedProfile(ctx, optFns, l.MFASession)
 	if err != nil || sc == nil {
 		return nil, nil, err
 	}

@@ -20,6 +20,7 @@ import (
 type terminal struct {
 	t      *testing.T
 	master *os.File
+	slave  *os.File
 
 	mu      sync.Mutex
 	out     strings.Builder
@@ -39,7 +40,7 @@ func newTerminal(t *testing.T) *terminal {
 	ttyPath = slavePath
 	t.Cleanup(func() { ttyPath = old })
 
-	term := &terminal{t: t, master: master, changed: make(chan struct{})}
+	term := &terminal{t: t, master: master, slave: slave, changed: make(chan struct{})}
 	go func() {
 		buf := make([]byte, 1024)
 		for {
@@ -86,13 +87,25 @@ func (term *terminal) waitFor(s string, n int) {
 // a person would after reading the prompt.
 func (term *terminal) typeLine(line string) {
 	term.t.Helper()
+	term.waitEchoOff()
+	term.typeRaw(line + "\r")
+}
+
+// waitEchoOff waits until the terminal has stopped echoing.
+func (term *terminal) waitEchoOff() {
+	term.t.Helper()
 	for start := time.Now(); !echoOff(term.master); {
 		if time.Since(start) > 10*time.Second {
 			term.t.Fatal("the terminal still echoes: the code would be shown")
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if _, err := io.WriteString(term.master, line+"\r"); err != nil {
+}
+
+// typeRaw types s as it is: keys such as Ctrl-C (\x03) included.
+func (term *terminal) typeRaw(s string) {
+	term.t.Helper()
+	if _, err := io.WriteString(term.master, s); err != nil {
 		term.t.Fatal(err)
 	}
 }
@@ -218,14 +231,29 @@ func TestTerminalPromptIsPreferredToStdin(t *testing.T) {
 	}
 }
 
-func TestPromptWithoutTerminal(t *testing.T) {
+func TestTerminalPromptWithoutTerminalReadsNothing(t *testing.T) {
+	stderr := noTerminal(t, testCode+"\n")
+	code, err := TerminalPrompt(context.Background(), testSerial)
+	var unavailable *MFACodeUnavailableError
+	if !errors.As(err, &unavailable) || code != "" {
+		t.Fatalf("TerminalPrompt error = %v, want *MFACodeUnavailableError and no code", err)
+	}
+	// Standard input may be a child's: it is left as it was.
+	if b, _ := io.ReadAll(os.Stdin); string(b) != testCode+"\n" {
+		t.Error("TerminalPrompt read standard input")
+	}
+	if got := stderr(); got != "" {
+		t.Errorf("TerminalPrompt wrote %q to standard error", got)
+	}
+}
+
+func TestLineTokenProvider(t *testing.T) {
 	tests := map[string]struct {
 		stdin       io.Reader
 		want        string
 		unavailable bool
 	}{
 		"a line":                       {stdin: strings.NewReader(testCode + "\nrest"), want: testCode},
-		"no standard input":            {stdin: nil, unavailable: true},
 		"empty standard input":         {stdin: strings.NewReader(""), unavailable: true},
 		"closed standard input":        {stdin: errReader{os.ErrClosed}, unavailable: true},
 		"a line without a newline":     {stdin: strings.NewReader(testCode), want: testCode},
@@ -233,18 +261,12 @@ func TestPromptWithoutTerminal(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			old := ttyPath
-			ttyPath = t.TempDir() + "/no-tty"
-			defer func() { ttyPath = old }()
 			var stderr strings.Builder
-			code, interactive, err := prompt(testSerial, tt.stdin, &stderr)
-			if interactive {
-				t.Error("interactive without a terminal")
-			}
+			code, err := LineTokenProvider(tt.stdin, &stderr)(context.Background(), testSerial)
 			var unavailable *MFACodeUnavailableError
 			if tt.unavailable {
 				if !errors.As(err, &unavailable) {
-					t.Fatalf("prompt error = %v, want *MFACodeUnavailableError", err)
+					t.Fatalf("error = %v, want *MFACodeUnavailableError", err)
 				}
 				return
 			}
@@ -259,6 +281,18 @@ func TestPromptWithoutTerminal(t *testing.T) {
 			}
 		})
 	}
+	t.Run("one line per code, nothing more", func(t *testing.T) {
+		r := strings.NewReader("111111\n222222\nrest\n")
+		tp := LineTokenProvider(r, nil)
+		for _, want := range []string{"111111", "222222"} {
+			if code, err := tp(context.Background(), testSerial); err != nil || code != want {
+				t.Fatalf("code %q, %v; want the next line", code, err)
+			}
+		}
+		if rest, _ := io.ReadAll(r); string(rest) != "rest\n" {
+			t.Errorf("left %q, want the line after the codes", rest)
+		}
+	})
 }
 
 type errReader struct{ err error }

@@ -31,6 +31,8 @@ type resolver struct {
 	window          time.Duration
 	logger          *slog.Logger
 	chainMFASession bool
+	mfaSession      bool
+	loadOptions     *config.LoadOptions
 	userOpts        []func(*config.LoadOptions) error
 	cacheOpts       func(*aws.CredentialsCacheOptions)
 	webIdentityOpts func(*stscreds.WebIdentityRoleOptions)
@@ -45,6 +47,8 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 		window:          l.ExpiryWindow,
 		logger:          l.Logger,
 		chainMFASession: l.ChainMFASession,
+		mfaSession:      l.MFASession,
+		loadOptions:     lo,
 		userOpts:        optFns,
 		cacheOpts:       lo.CredentialsCacheOptions,
 		webIdentityOpts: lo.WebIdentityRoleCredentialOptions,
@@ -117,8 +121,9 @@ func (r *resolver) plan(sc *config.SharedConfig, asSource bool) ([]step, error) 
 		steps = src
 	case sc.Credentials.HasKeys():
 		kind := stepStatic
-		// As a role's source, the AWS CLI signs with the keys themselves.
-		if isMFASession(sc) && (!asSource || r.chainMFASession) {
+		// As a role's source, the AWS CLI signs with the keys themselves;
+		// alone, the SDK and the AWS CLI use them as they are.
+		if isMFASession(sc) && ((asSource && r.chainMFASession) || (!asSource && r.mfaSession)) {
 			kind = KindMFASession
 		}
 		steps = []step{{kind, sc}}
@@ -204,7 +209,7 @@ func (r *resolver) fetcher(cfg aws.Config, s step, src aws.CredentialsProvider, 
 	case KindMFASession:
 		client := r.stsClient(cfg, credentials.StaticCredentialsProvider{Value: sc.Credentials})
 		return NewSessionTokenFetcher(client, sc.Credentials.AccessKeyID, sc.MFASerial, func(o *SessionTokenOptions) {
-			o.TokenProvider = r.tokenProvider
+			o.TokenProvider = r.tokenProviderFor(sc)
 			if sc.RoleDurationSeconds != nil {
 				o.Duration = *sc.RoleDurationSeconds
 			}
@@ -249,9 +254,35 @@ func (r *resolver) assumeRoleOptions(sc *config.SharedConfig) func(*AssumeRoleOp
 		o.RoleSessionName = sc.RoleSessionName
 		o.ExternalID = sc.ExternalID
 		o.SerialNumber = sc.MFASerial
-		o.TokenProvider = r.tokenProvider
+		o.TokenProvider = r.tokenProviderFor(sc)
 		o.Duration = duration
 		o.Profile = sc.Profile
+	}
+}
+
+// tokenProviderFor returns the TokenProvider of sc's MFA code: the
+// Loader's, else DefaultTokenProvider, told the mfa_process of sc or of
+// the nearest source profile that sets one. The files are read only when
+// a code is needed.
+func (r *resolver) tokenProviderFor(sc *config.SharedConfig) TokenProvider {
+	tp := r.tokenProvider
+	if tp == nil {
+		tp = DefaultTokenProvider
+	}
+	return func(ctx context.Context, serial string) (string, error) {
+		env, err := config.NewEnvConfig()
+		if err != nil {
+			return "", err
+		}
+		var files config.LoadSharedConfigOptions
+		sharedFiles(r.loadOptions, &env)(&files)
+		for s := sc; s != nil; s = s.Source {
+			if command := profileSetting(files.ConfigFiles, s.Profile, "mfa_process"); command != "" {
+				ctx = withMFAProcess(ctx, command)
+				break
+			}
+		}
+		return tp(ctx, serial)
 	}
 }
 

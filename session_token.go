@@ -17,9 +17,9 @@ type GetSessionTokenAPIClient interface {
 
 // SessionTokenOptions configure a SessionTokenFetcher.
 type SessionTokenOptions struct {
-	// TokenProvider gives the MFA code. Default: TerminalPrompt, which
-	// asks again when STS rejects a code, up to DefaultMFAAttempts codes.
-	// A custom TokenProvider is asked once.
+	// TokenProvider gives the MFA code, and is asked again when STS
+	// refuses a code, up to DefaultMFAAttempts codes; a code is never sent
+	// twice. Default: DefaultTokenProvider.
 	TokenProvider TokenProvider
 	// Duration is the session's length, from 15 minutes to 36 hours.
 	// Default: 0, which sends no DurationSeconds, so STS applies its
@@ -83,6 +83,8 @@ func (f *SessionTokenFetcher) Fetch(ctx context.Context) (*Entry, error) {
 		return err
 	})
 	if err != nil {
+		// The AWS CLI makes no MFA session: only a code can help.
+		err = withUnavailableHint(err, "set mfa_process in the profile, or run the program once in a terminal: the session is then cached for hours")
 		return nil, fmt.Errorf("sessioncache: %s: %w", f.what(), err)
 	}
 	if out.Credentials == nil {

@@ -93,16 +93,21 @@ func TestMFASessionFailuresAreNotRetried(t *testing.T) {
 	tests := map[string]struct {
 		setup    func(w *kindsWorld)
 		wantCode string
+		// wantPrompts: a refused code is asked for again, and the same
+		// code is not resent.
+		wantPrompts int32
 	}{
 		"rejected code": {
-			setup:    func(w *kindsWorld) { w.code = "135790" },
-			wantCode: "AccessDenied",
+			setup:       func(w *kindsWorld) { w.code = "135790" },
+			wantCode:    "AccessDenied",
+			wantPrompts: 2,
 		},
 		"server error": {
 			setup: func(w *kindsWorld) {
 				w.sts.FailNext(1, "InternalFailure", "internal failure", http.StatusInternalServerError)
 			},
-			wantCode: "InternalFailure",
+			wantCode:    "InternalFailure",
+			wantPrompts: 1,
 		},
 	}
 	for name, tt := range tests {
@@ -120,8 +125,8 @@ func TestMFASessionFailuresAreNotRetried(t *testing.T) {
 			if got := w.sts.Calls("GetSessionToken"); got != 1 {
 				t.Errorf("%d GetSessionToken calls, want 1: a call with an MFA code must not be resent", got)
 			}
-			if got := w.prompts.Load(); got != 1 {
-				t.Errorf("%d prompts, want 1", got)
+			if got := w.prompts.Load(); got != tt.wantPrompts {
+				t.Errorf("%d prompts, want %d", got, tt.wantPrompts)
 			}
 			if _, err := os.Stat(filepath.Join(w.cacheDir, kindsSessionKey+".json")); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("an entry was written: %v", err)

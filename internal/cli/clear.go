@@ -62,7 +62,7 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 	}
 	var keys map[string]bool
 	if sel.profile != "" {
-		l := &sessioncache.Loader{CacheDir: dir, Logger: g.logger()}
+		l := &sessioncache.Loader{CacheDir: dir, Logger: g.logger(), MFASession: g.mfaSession}
 		pes, err := l.ProfileEntries(ctx, config.WithSharedConfigProfile(sel.profile))
 		if err != nil {
 			return g.explain(err)

@@ -133,7 +133,9 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 			return demoCode, nil
 		}
 		fmt.Fprintln(w, "   Type any six digits at the prompt:")
-		return sessioncache.TerminalPrompt(ctx, serial)
+		// The demo runs no other program: standard input is free to hold
+		// the code.
+		return sessioncache.ChainTokenProviders(sessioncache.TerminalPrompt, sessioncache.LineTokenProvider(g.stdin, w))(ctx, serial)
 	}
 	first := &sessioncache.Loader{CacheDir: cacheDir, TokenProvider: tp, Logger: g.logger()}
 	missTime, keyID, err := timedRetrieve(ctx, first)

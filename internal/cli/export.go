@@ -30,8 +30,10 @@ func newExportCommand(g *globals) *cobra.Command {
 		Short: "Print credentials as credential_process JSON or shell variables",
 		Long: `Export prints the profile's credentials exactly as
 'aws configure export-credentials' of AWS CLI v2 does, from the cache when
-it holds a session that stays valid for 15 minutes, else from STS (asking
-for the MFA code at the terminal, never on standard output).
+it holds a session that stays valid for 15 minutes, else from STS. The MFA
+code comes from --mfa-token, the profile's mfa_process, the terminal or a
+desktop dialog, and, when none of them has one, a line of standard input;
+nothing but the credentials is written to standard output.
 
 Formats: process (the JSON credential_process expects), env,
 env-no-export, powershell, windows-cmd and fish.
@@ -54,6 +56,8 @@ func runExport(ctx context.Context, g *globals, format string, stdout io.Writer)
 	if !slices.Contains(exportFormats, format) {
 		return usageErrorf("unknown format %q: use one of %s", format, strings.Join(exportFormats, ", "))
 	}
+	// A credential_process has no other way to be given a code.
+	g.codeFromStdin = true
 	profile, _ := g.profileName()
 	restore, err := enterExportChain(profile)
 	if err != nil {

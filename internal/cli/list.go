@@ -169,7 +169,7 @@ func keyOwners(ctx context.Context, g *globals, dir string) map[string][]session
 	if err != nil && logger != nil {
 		logger.Debug("cannot read the profiles", "error", err.Error())
 	}
-	l := &sessioncache.Loader{CacheDir: dir, Logger: logger}
+	l := &sessioncache.Loader{CacheDir: dir, Logger: logger, MFASession: g.mfaSession}
 	owners := make(map[string][]sessioncache.ProfileEntry)
 	for _, name := range names {
 		pes, err := l.ProfileEntries(ctx, config.WithSharedConfigProfile(name))

@@ -24,6 +24,8 @@ const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	// exitInterrupted is 128 + SIGINT.
+	exitInterrupted = 130
 )
 
 // Main runs the command line args (without the program name) with the
@@ -69,7 +71,8 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.profile, "profile", "p", "", "`profile` to use (default $AWS_PROFILE, else \"default\")")
 	pf.StringVar(&g.cacheDir, "cache-dir", "", "credential cache `directory` (default $SESSIONCACHE_DIR, else ~/.aws/cli/cache)")
-	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking at the terminal")
+	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking (visible in ps), or - to take the first line of standard input")
+	pf.BoolVar(&g.mfaSession, "mfa-session", true, "make MFA sessions for long-term keys with mfa_serial, as aws-vault (=false: use the keys as they are, as the AWS CLI)")
 	pf.BoolVar(&g.debug, "debug", false, "log what happens to standard error (secrets are never logged)")
 	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		names, _ := profileNames()
@@ -95,6 +98,13 @@ type globals struct {
 	cacheDir string
 	mfaToken string
 	debug    bool
+	// mfaSession is --mfa-session (Loader.MFASession).
+	mfaSession bool
+	// stdinLine is the TokenProvider of --mfa-token - (see stdinCode).
+	stdinLine sessioncache.TokenProvider
+	// codeFromStdin lets a code come from standard input when no other
+	// source has one: export, which a credential_process runs, sets it.
+	codeFromStdin bool
 
 	// profileFlag is set when --profile was given on the command line.
 	profileFlag bool
@@ -142,11 +152,7 @@ func (g *globals) debugLogger() *slog.Logger {
 
 // loader returns the Loader the global flags describe.
 func (g *globals) loader() *sessioncache.Loader {
-	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger()}
-	if code := g.mfaToken; code != "" {
-		l.TokenProvider = func(context.Context, string) (string, error) { return code, nil }
-	}
-	return l
+	return &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), MFASession: g.mfaSession, TokenProvider: g.tokenProvider()}
 }
 
 // cacheDirPath returns the cache directory: --cache-dir, else the
@@ -223,8 +229,11 @@ func (g *globals) explain(err error) error {
 		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", strings.Join(names, ", "))
 	}
 	var noCode *sessioncache.MFACodeUnavailableError
+	if errors.As(err, &noCode) && g.mfaToken == "-" {
+		return fmt.Errorf("profile %s needs an MFA code for %s, but standard input holds none (--mfa-token - reads its first line)", profile, noCode.Serial)
+	}
 	if errors.As(err, &noCode) {
-		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal to ask and no code on standard input: pass --mfa-token CODE, or run it in a terminal", profile, noCode.Serial)
+		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal or dialog to ask: run it in a terminal, set mfa_process in the profile, or pass --mfa-token - with the code on standard input", profile, noCode.Serial)
 	}
 	return err
 }
@@ -282,6 +291,9 @@ func report(stderr io.Writer, cmd *cobra.Command, err error, started bool) int {
 		}
 	case errors.As(err, &ue) || !started:
 		code = exitUsage
+	case errors.Is(err, sessioncache.ErrMFAPromptInterrupted):
+		// As the AWS CLI and shells report an interrupt.
+		code = exitInterrupted
 	}
 	fmt.Fprintln(stderr, "sessioncache: "+message(err))
 	if code == exitUsage && cmd != nil {

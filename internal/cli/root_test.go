@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sessioncache/sessioncache"
 	"github.com/spf13/cobra"
 )
 
@@ -39,6 +40,10 @@ func TestReport(t *testing.T) {
 		"error before the run":        {errors.New("unknown flag: --x"), false, 2, "sessioncache: unknown flag: --x\nRun 'sessioncache --help' for usage.\n"},
 		"command's status, silent":    {&statusError{code: 42}, true, 42, ""},
 		"command not found, reported": {&statusError{code: 127, err: errors.New("exec: x: command not found")}, true, 127, "sessioncache: exec: x: command not found\n"},
+		"interrupted MFA prompt": {
+			fmt.Errorf("sessioncache: assume role r: %w", sessioncache.ErrMFAPromptInterrupted), true, 130,
+			"sessioncache: assume role r: MFA prompt interrupted\n",
+		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -176,6 +176,8 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(aws, "credentials"))
 	env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	env.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	// No dialog on the developer's desktop; scripts that test it unset it.
+	env.Setenv(sessioncache.EnvNoDialog, "1")
 	env.Values[stsKey{}] = new(*ststest.Server)
 	return nil
 }
@@ -243,7 +245,7 @@ func cmdEntry(ts *testscript.TestScript, neg bool, args []string) {
 	if dir == "" {
 		dir = filepath.Join(ts.Getenv("HOME"), ".aws", "cli", "cache")
 	}
-	l := &sessioncache.Loader{CacheDir: dir}
+	l := &sessioncache.Loader{CacheDir: dir, MFASession: true}
 	pes, err := l.ProfileEntries(context.Background(),
 		config.WithSharedConfigProfile(args[0]),
 		config.WithSharedConfigFiles([]string{ts.Getenv("AWS_CONFIG_FILE")}),
