@@ -219,26 +219,31 @@ func (g *globals) serverProvider(chainMFASession bool, background *atomic.Bool) 
 	})
 }
 
-// serverTokenProvider gives the --mfa-token code, or asks at the
-// terminal, for the first fetch; once background is set, it only asks at
-// the terminal: the code was used, and standard input is the command's.
+// serverTokenProvider gives codes as the other commands do for the first
+// fetch; once background is set, from the sources that need no standard
+// input and no --mfa-token (used already): the profile's mfa_process, the
+// terminal, then a dialog, saying on the terminal why a code is asked for.
 func (g *globals) serverTokenProvider(background *atomic.Bool) sessioncache.TokenProvider {
-	code := g.mfaToken
+	first := g.tokenProvider()
+	if first == nil {
+		first = sessioncache.DefaultTokenProvider
+	}
 	profile, _ := g.profileName()
 	return func(ctx context.Context, serial string) (string, error) {
 		if !background.Load() {
-			if code != "" {
-				return code, nil
-			}
-			return sessioncache.TerminalPrompt(ctx, serial)
+			return first(ctx, serial)
 		}
-		if !haveTerminal() {
-			return "", &sessioncache.MFACodeUnavailableError{Serial: serial}
+		if haveTerminal() {
+			fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %q are due for refresh\n", profile)
+			return sessioncache.DefaultTokenProvider(ctx, serial)
 		}
-		fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %s are due for refresh\n", profile)
-		return sessioncache.TerminalPrompt(ctx, serial)
+		return unattended(ctx, serial)
 	}
 }
+
+// unattended gives codes with no terminal: the profile's mfa_process,
+// then a dialog.
+var unattended = sessioncache.ChainTokenProviders(sessioncache.ProfileProcessTokenProvider, sessioncache.DialogTokenProvider)
 
 // haveTerminal reports whether this process has a controlling terminal
 // to prompt on; a variable so that tests can say there is none.

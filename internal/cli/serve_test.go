@@ -16,6 +16,7 @@ import (
 func TestServerTokenProvider(t *testing.T) {
 	defer func(f func() bool) { haveTerminal = f }(haveTerminal)
 	haveTerminal = func() bool { return false }
+	t.Setenv("SESSIONCACHE_NO_DIALOG", "1")
 	stdin := strings.NewReader("654321\n")
 	var stderr strings.Builder
 	g := &globals{mfaToken: "123456", stdin: stdin, stderr: &stderr}
