@@ -2,6 +2,7 @@ package sessioncache
 
 import (
 	"context"
+	"github.com/sessioncache/sessioncache/ssologin"
 	"log/slog"
 	"time"
 
@@ -46,6 +47,11 @@ type Loader struct {
 	// keys sign AssumeRole, which carries the role profile's mfa_serial
 	// and a code.
 	ChainMFASession bool
+	// SSOLoginOptions adjust the SSO sign-in and token refresh of IAM
+	// Identity Center profiles. Default: the token is refreshed under a
+	// lock every process shares, and a missing or expired one starts a
+	// sign-in on a terminal (see EnvSSOSignIn).
+	SSOLoginOptions func(*ssologin.Options)
 }
 
 // Kinds of cache entries, as ProfileEntry.Kind names them.
