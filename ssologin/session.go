@@ -59,8 +59,8 @@ func LoadSession(ctx context.Context, profile string, configFiles ...string) (Se
 		if errors.As(err, &notExist) {
 			return Session{}, &ProfileError{Profile: profile, Problem: "no such profile in " + strings.Join(configFiles, ", ")}
 		}
-		if strings.Contains(err.Error(), "failed to find SSO session section") {
-			return Session{}, &ProfileError{Profile: profile, Problem: fmt.Sprintf("sso_session = %s, but there is no [sso-session %s] section: add one with sso_start_url and sso_region (or run `aws configure sso-session`)", sc.SSOSessionName, sc.SSOSessionName)}
+		if _, name, ok := strings.Cut(err.Error(), "failed to find SSO session section, "); ok {
+			return Session{}, &ProfileError{Profile: profile, Problem: fmt.Sprintf("sso_session = %s, but there is no [sso-session %s] section: add one with sso_start_url and sso_region (or run `aws configure sso-session`)", name, name)}
 		}
 		return Session{}, fmt.Errorf("ssologin: profile %s: %w", profile, err)
 	}

@@ -191,6 +191,7 @@ func (ts *TokenSource) Token(ctx context.Context) (*Token, error) {
 	if !ts.opts.SignIn {
 		return nil, &LoginRequiredError{Profile: ts.session.Profile, Reason: err}
 	}
+	fmt.Fprintf(ts.opts.Output, "The SSO session of %s has expired or is missing; signing in.\n", ts.session.StartURL)
 	return ts.signInLocked(ctx, t)
 }
 

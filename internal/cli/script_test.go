@@ -98,6 +98,10 @@ func TestScripts(t *testing.T) {
 			"entry":    cmdEntry,
 			"emptydir": cmdEmptyDir,
 			"noleak":   cmdNoLeak,
+			// IAM Identity Center: sso_script_test.go.
+			"ssotest":    cmdSSOTest,
+			"ssoapprove": cmdSSOApprove,
+			"ssocalls":   cmdSSOCalls,
 		},
 	})
 }
@@ -177,6 +181,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	env.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
 	env.Values[stsKey{}] = new(*ststest.Server)
+	env.Values[ssoKey{}] = new(*ssoServers)
 	return nil
 }
 
