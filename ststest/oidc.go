@@ -180,6 +180,19 @@ func (s *OIDCServer) PendingUserCodes() []string {
 	return out
 }
 
+// polledUserCode returns the user code of a pending device authorization
+// that has been polled for, or "".
+func (s *OIDCServer) polledUserCode() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range s.devices {
+		if d.state == "pending" && !d.lastPoll.IsZero() {
+			return d.userCode
+		}
+	}
+	return ""
+}
+
 // Approve approves the device authorization of userCode, as the user does
 // on the verification page.
 func (s *OIDCServer) Approve(userCode string) error { return s.decide(userCode, "approved") }
@@ -514,12 +527,13 @@ func isLoopback(host string) bool {
 var ErrNoPendingAuthorization = errors.New("ststest: no device authorization is pending")
 
 // WaitForUserCode waits up to timeout for a device authorization to be
-// pending and returns its user code, as a person reads it off the screen.
+// pending and polled for once, as clients do before they show the user
+// code, and returns its user code, as a person reads it off the screen.
 func (s *OIDCServer) WaitForUserCode(timeout time.Duration) (string, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		if codes := s.PendingUserCodes(); len(codes) > 0 {
-			return codes[0], nil
+		if code := s.polledUserCode(); code != "" {
+			return code, nil
 		}
 		if time.Now().After(deadline) {
 			return "", ErrNoPendingAuthorization
