@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -129,7 +130,7 @@ func ReadToken(path string) (*Token, error) {
 		// registration; the token itself is good.
 		t.RegistrationExpiresAt, _ = time.Parse(time.RFC3339, regExp)
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(tokenFields, k) {
 			v, err := decodeAny(m[k])
 			if err != nil {
@@ -202,15 +203,6 @@ func readObject(path string) (map[string]json.RawMessage, error) {
 		return nil, fmt.Errorf("ssologin: %s: %w: not a JSON object", path, ErrDamaged)
 	}
 	return m, nil
-}
-
-func sortedKeys(m map[string]json.RawMessage) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // decodeAny decodes a value into the types pyjson writes back unchanged.
