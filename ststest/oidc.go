@@ -131,8 +131,10 @@ func NewOIDCServer(optFns ...func(*OIDCOptions)) *OIDCServer {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s.hs = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
-	s.URL = s.hs.URL
+	// The handlers read URL: set it before the first request.
+	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.URL = "http://" + s.hs.Listener.Addr().String()
+	s.hs.Start()
 	return s
 }
 
