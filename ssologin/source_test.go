@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/sessioncache/sessioncache/ststest"
 )
 
@@ -454,4 +455,67 @@ func noSecrets(t *testing.T, out string, tok *Token) {
 			t.Errorf("the output holds the %s", name)
 		}
 	}
+}
+
+// rewriteOnCreateToken is a transport that, before it sends a CreateToken
+// request, writes tok to path, as another tool that does not take the lock
+// and has just refreshed the token would.
+type rewriteOnCreateToken struct {
+	path string
+	tok  *Token
+	t    *testing.T
+}
+
+func (rt rewriteOnCreateToken) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(req.URL.Path, "/token") {
+		if err := WriteToken(rt.path, rt.tok); err != nil {
+			rt.t.Error(err)
+		}
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+// A refresh token another tool spent meanwhile is refused; the token that
+// tool wrote is then used, and no sign-in is needed.
+func TestRefusedRefreshUsesTheTokenAnotherToolWrote(t *testing.T) {
+	r := newRig(t, func(o *ststest.OIDCOptions) { o.AutoApprove = true })
+	first, err := r.source(t, sessionCorp(), browse(t)).Login(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The other tool refreshes with the same refresh token first.
+	other := r.source(t, sessionCorp())
+	theirs, err := other.refresh(context.Background(), first, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.ExpiresAt = time.Now().Add(5 * time.Minute).UTC().Truncate(time.Second)
+	if err := WriteToken(other.Path(), first); err != nil {
+		t.Fatal(err)
+	}
+	ts := r.source(t, sessionCorp(), func(o *Options) {
+		o.ClientOptions = append(o.ClientOptions, func(co *ssooidc.Options) {
+			co.HTTPClient = &http.Client{Transport: rewriteOnCreateToken{path: other.Path(), tok: theirs, t: t}}
+		})
+	})
+	got, err := ts.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AccessToken != theirs.AccessToken {
+		t.Error("the token the other tool wrote was not used")
+	}
+	if n := countRefused(r.oidc, "InvalidGrantException"); n != 1 {
+		t.Errorf("%d refused refreshes, want 1", n)
+	}
+}
+
+func countRefused(s *ststest.OIDCServer, code string) int {
+	n := 0
+	for _, req := range s.Requests() {
+		if req.ErrorCode == code {
+			n++
+		}
+	}
+	return n
 }
