@@ -30,7 +30,7 @@ func (r *resolver) ssoTokenSource(cfg aws.Config, sc *config.SharedConfig) (*sso
 	if err != nil {
 		return nil, err
 	}
-	lock := NewFileCache(dir, func(o *FileCacheOptions) {
+	lock := NewFileCache(ssologin.LockDir(dir), func(o *FileCacheOptions) {
 		o.Logger = r.logger
 		o.OnWait = func(pid int) {
 			tellTerminal(fmt.Sprintf("waiting for another sessioncache process (pid %d) to finish signing in to %s", pid, s.StartURL))

@@ -36,8 +36,8 @@
 // # Many processes
 //
 // TokenSource.Token returns the cached token while it is valid, and
-// otherwise takes a lock every process shares (a lock file beside the
-// token, or Options.Locker), reads the file again, and only then refreshes
+// otherwise takes a lock every process shares (a lock file in LockDir, or
+// Options.Locker), reads the file again, and only then refreshes
 // the token (when fewer than 15 minutes remain and it has a refresh token)
 // or, with Options.SignIn, signs in. Of many processes that find no valid
 // token at once, one refreshes or signs in and the others use what it

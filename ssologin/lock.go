@@ -10,9 +10,15 @@ import (
 	"github.com/gofrs/flock"
 )
 
+// LockDir returns the directory of the lock files of the tokens in
+// cacheDir. They are kept out of cacheDir itself because `aws sso logout`
+// loads every file there as JSON and fails on one that holds a number,
+// such as a lock holder's pid.
+func LockDir(cacheDir string) string { return filepath.Join(cacheDir, "locks") }
+
 // fileLocker is the default Locker: an flock(2) (LockFileEx on Windows)
-// of <key>.lock in the cache directory. The kernel frees the lock of a
-// process that dies.
+// of <key>.lock in LockDir. The kernel frees the lock of a process that
+// dies.
 type fileLocker struct{ dir string }
 
 func (l fileLocker) Lock(ctx context.Context, key string) (func(), error) {

@@ -49,8 +49,8 @@ type Options struct {
 	// Output receives the sign-in URL and user code. Default: os.Stderr.
 	Output io.Writer
 	// Locker takes the lock under which the token is refreshed and
-	// signed in for. A *sessioncache.FileCache of CacheDir is one.
-	// Default: a lock file <key>.lock in CacheDir.
+	// signed in for. A *sessioncache.FileCache of LockDir(CacheDir) is
+	// one. Default: a lock file <key>.lock in LockDir(CacheDir).
 	Locker Locker
 	// Logger receives debug lines; secrets are never logged. Default:
 	// discard.
@@ -103,7 +103,7 @@ func NewTokenSource(cfg aws.Config, s Session, optFns ...func(*Options)) (*Token
 		ts.opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if ts.opts.Locker == nil {
-		ts.opts.Locker = fileLocker{dir: ts.opts.CacheDir}
+		ts.opts.Locker = fileLocker{dir: LockDir(ts.opts.CacheDir)}
 	}
 	if ts.opts.OpenBrowser == nil {
 		ts.opts.OpenBrowser = openSystemBrowser

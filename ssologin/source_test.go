@@ -3,6 +3,7 @@ package ssologin
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -211,6 +212,22 @@ func TestAuthCodeFlowSignsInThroughTheBrowser(t *testing.T) {
 	}
 	if n := r.oidc.Calls("RegisterClient"); n != 1 {
 		t.Errorf("RegisterClient called %d times, want 1", n)
+	}
+	// `aws sso logout` loads every file of the directory as JSON and
+	// fails on anything but an object.
+	dirents, err := os.ReadDir(r.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirents {
+		if d.IsDir() {
+			continue
+		}
+		var m map[string]any
+		data, _ := os.ReadFile(filepath.Join(r.dir, d.Name()))
+		if json.Unmarshal(data, &m) != nil {
+			t.Errorf("%s in the SSO cache is not a JSON object", d.Name())
+		}
 	}
 }
 

@@ -77,7 +77,7 @@ func (g *globals) ssoTokenSource(ctx context.Context, optFns ...func(*ssologin.O
 	if err != nil {
 		return nil, s, err
 	}
-	lock := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) {
+	lock := sessioncache.NewFileCache(ssologin.LockDir(dir), func(o *sessioncache.FileCacheOptions) {
 		o.OnWait = func(pid int) {
 			fmt.Fprintf(g.stderr, "Waiting for another sessioncache process (pid %d) to finish signing in to %s\n", pid, s.StartURL)
 		}
