@@ -29,7 +29,7 @@ func (ts *TokenSource) prompt(uri, uriComplete, userCode string) {
 	}
 	if open {
 		if err := ts.opts.OpenBrowser(uriComplete); err != nil {
-			ts.logf("could not open the browser", "error", err.Error())
+			ts.debug("could not open the browser", "error", err.Error())
 		}
 	}
 }

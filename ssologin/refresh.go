@@ -38,6 +38,6 @@ func (ts *TokenSource) refresh(ctx context.Context, t *Token, now time.Time) (*T
 	if err := WriteToken(ts.Path(), &nt); err != nil {
 		return nil, err
 	}
-	ts.logf("SSO token refreshed", "expires", nt.ExpiresAt)
+	ts.debug("SSO token refreshed", "expires", nt.ExpiresAt)
 	return &nt, nil
 }

@@ -78,7 +78,7 @@ func (ts *TokenSource) registrationPath() string {
 func (ts *TokenSource) readRegistration(now time.Time, authCode bool) *registration {
 	m, err := readObject(ts.registrationPath())
 	if err != nil {
-		ts.logf("no usable client registration", "reason", err.Error())
+		ts.debug("no usable client registration", "reason", err.Error())
 		return nil
 	}
 	var f struct {
@@ -90,12 +90,12 @@ func (ts *TokenSource) readRegistration(now time.Time, authCode bool) *registrat
 	}
 	raw, _ := json.Marshal(m)
 	if json.Unmarshal(raw, &f) != nil || f.ClientID == "" || f.ClientSecret == "" {
-		ts.logf("no usable client registration", "reason", "damaged")
+		ts.debug("no usable client registration", "reason", "damaged")
 		return nil
 	}
 	exp, err := time.Parse(time.RFC3339, f.ExpiresAt)
 	if err != nil || !now.Add(registrationWindow).Before(exp) {
-		ts.logf("client registration expired")
+		ts.debug("client registration expired")
 		return nil
 	}
 	r := &registration{ClientID: f.ClientID, ClientSecret: f.ClientSecret, ExpiresAt: exp, Scopes: f.Scopes, GrantTypes: f.GrantTypes}
@@ -154,7 +154,7 @@ func (ts *TokenSource) register(ctx context.Context, client *ssooidc.Client, now
 	}
 	if err := writeObject(ts.registrationPath(), obj); err != nil {
 		// The registration is good; only the next sign-in registers again.
-		ts.logf("could not cache the client registration", "error", err.Error())
+		ts.debug("could not cache the client registration", "error", err.Error())
 	}
 	return r, nil
 }

@@ -175,7 +175,7 @@ func (ts *TokenSource) Token(ctx context.Context) (*Token, error) {
 			if rerr == nil {
 				return nt, nil
 			}
-			ts.logf("refresh failed", "error", rerr.Error())
+			ts.debug("refresh failed", "error", rerr.Error())
 			err = rerr
 		}
 		if !t.ExpiresWithin(now, minValidity) {
@@ -292,6 +292,6 @@ func (ts *TokenSource) client() *ssooidc.Client {
 	}}, ts.opts.ClientOptions...)...)
 }
 
-func (ts *TokenSource) logf(msg string, args ...any) {
+func (ts *TokenSource) debug(msg string, args ...any) {
 	ts.opts.Logger.Debug(msg, append([]any{"sso_session", ts.session.Name, "start_url", ts.session.StartURL}, args...)...)
 }
