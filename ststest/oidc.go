@@ -1,9 +1,7 @@
 package ststest
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +11,6 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 )
@@ -376,152 +373,6 @@ func (s *OIDCServer) startDeviceAuthorization(in map[string]any) (any, *apiError
 		"expiresIn":               int(s.opts.AuthorizationDuration / time.Second),
 		"interval":                s.opts.Interval,
 	}, nil
-}
-
-func (s *OIDCServer) createToken(in map[string]any) (any, *apiError) {
-	id, c, err := s.client(in)
-	if err != nil {
-		return nil, err
-	}
-	now := s.opts.Now()
-	invalidGrant := &apiError{http.StatusBadRequest, "InvalidGrantException", "Invalid grant provided"}
-	switch str(in, "grantType") {
-	case "urn:ietf:params:oauth:grant-type:device_code":
-		d, ok := s.devices[str(in, "deviceCode")]
-		if !ok || d.clientID != id || d.state == "used" {
-			return nil, invalidGrant
-		}
-		if !now.Before(d.expires) {
-			return nil, &apiError{http.StatusBadRequest, "ExpiredTokenException", "Device code has expired"}
-		}
-		// Polls closer together than the interval (with room for timer
-		// jitter) are told to slow down, as RFC 8628 has it.
-		if !d.lastPoll.IsZero() && now.Sub(d.lastPoll) < d.interval-200*time.Millisecond {
-			d.lastPoll = now
-			d.interval += 5 * time.Second
-			return nil, &apiError{http.StatusBadRequest, "SlowDownException", "Client is polling too quickly"}
-		}
-		d.lastPoll = now
-		if s.opts.Deny {
-			d.state = "denied"
-		}
-		switch d.state {
-		case "pending":
-			return nil, &apiError{http.StatusBadRequest, "AuthorizationPendingException", "Authorization is still pending"}
-		case "denied":
-			return nil, &apiError{http.StatusBadRequest, "AccessDeniedException", "Access denied"}
-		}
-		d.state = "used"
-	case "authorization_code":
-		a, ok := s.codes[str(in, "code")]
-		if !ok || a.clientID != id || a.redirectURI != str(in, "redirectUri") {
-			return nil, invalidGrant
-		}
-		delete(s.codes, str(in, "code"))
-		if !now.Before(a.expires) {
-			return nil, &apiError{http.StatusBadRequest, "ExpiredTokenException", "Authorization code has expired"}
-		}
-		sum := sha256.Sum256([]byte(str(in, "codeVerifier")))
-		if base64.RawURLEncoding.EncodeToString(sum[:]) != a.challenge {
-			return nil, &apiError{http.StatusBadRequest, "InvalidGrantException", "Code verifier does not match the code challenge"}
-		}
-	case "refresh_token":
-		rt := str(in, "refreshToken")
-		owner, ok := s.refresh[rt]
-		if !ok || owner != id {
-			return nil, invalidGrant
-		}
-		// Refresh tokens are single use.
-		delete(s.refresh, rt)
-	default:
-		return nil, &apiError{http.StatusBadRequest, "UnsupportedGrantTypeException", "Unsupported grant type"}
-	}
-	s.tokenSeq++
-	access := fmt.Sprintf("aoa%06d%s", s.tokenSeq, randomString(alnum, 40))
-	out := map[string]any{
-		"accessToken": access,
-		"tokenType":   "Bearer",
-		"expiresIn":   int(s.opts.AccessTokenDuration / time.Second),
-	}
-	// Only clients registered with scopes get refresh tokens.
-	if len(c.scopes) > 0 {
-		rt := "aor" + randomString(alnum, 60)
-		s.refresh[rt] = id
-		out["refreshToken"] = rt
-	}
-	if p := s.opts.Portal; p != nil {
-		p.SetAccessToken(access, now.Add(s.opts.AccessTokenDuration))
-	}
-	return out, nil
-}
-
-// authorize is the page the authorization code flow sends the browser to.
-func (s *OIDCServer) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	s.mu.Lock()
-	target, apiErr := s.authorizeLocked(q)
-	rec := Request{Action: "Authorize", Params: url.Values{"clientId": {q.Get("client_id")}, "redirectUri": {q.Get("redirect_uri")}}}
-	if apiErr != nil {
-		rec.ErrorCode = apiErr.code
-	}
-	s.book.record(rec)
-	s.mu.Unlock()
-	if apiErr != nil {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(apiErr.status)
-		fmt.Fprintln(w, apiErr.message)
-		return
-	}
-	http.Redirect(w, r, target, http.StatusFound)
-}
-
-func (s *OIDCServer) authorizeLocked(q url.Values) (string, *apiError) {
-	if err := s.book.nextFailure(); err != nil {
-		return "", err
-	}
-	c, ok := s.clients[q.Get("client_id")]
-	if !ok || !s.opts.Now().Before(c.expires) {
-		return "", &apiError{http.StatusBadRequest, "InvalidClientException", "unknown or expired client_id"}
-	}
-	redirect, err := url.Parse(q.Get("redirect_uri"))
-	if err != nil || !registeredRedirect(c.redirectURIs, redirect) {
-		return "", &apiError{http.StatusBadRequest, "InvalidRedirectUriException", "redirect_uri was not registered"}
-	}
-	if q.Get("response_type") != "code" || q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("state") == "" {
-		return "", &apiError{http.StatusBadRequest, "InvalidRequestException", "response_type=code, state, code_challenge and code_challenge_method=S256 are required"}
-	}
-	v := url.Values{"state": {q.Get("state")}}
-	switch {
-	case s.opts.Deny:
-		v.Set("error", "access_denied")
-	case s.opts.AutoApprove:
-		code := randomString(alnum, 40)
-		s.codes[code] = &authRequest{clientID: q.Get("client_id"), redirectURI: q.Get("redirect_uri"), challenge: q.Get("code_challenge"), expires: s.opts.Now().Add(s.opts.AuthorizationDuration)}
-		v.Set("code", code)
-	default:
-		return "", &apiError{http.StatusForbidden, "AccessDeniedException", "this test server approves sign-ins only with AutoApprove"}
-	}
-	redirect.RawQuery = v.Encode()
-	return redirect.String(), nil
-}
-
-// registeredRedirect reports whether u is one of the registered redirect
-// URIs, on any port of a loopback host, as the service allows.
-func registeredRedirect(registered []string, u *url.URL) bool {
-	for _, r := range registered {
-		ru, err := url.Parse(r)
-		if err != nil {
-			continue
-		}
-		if ru.Scheme == u.Scheme && ru.Hostname() == u.Hostname() && ru.Path == u.Path && (ru.Port() == u.Port() || isLoopback(u.Hostname())) {
-			return true
-		}
-	}
-	return false
-}
-
-func isLoopback(host string) bool {
-	return host == "127.0.0.1" || host == "localhost" || strings.HasPrefix(host, "[::1")
 }
 
 // ErrNoPendingAuthorization is what WaitForUserCode returns when no device
