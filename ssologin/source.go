@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/smithy-go/auth/bearer"
 )
@@ -220,13 +221,21 @@ func (ts *TokenSource) Login(ctx context.Context) (*Token, error) {
 	return ts.signInLocked(ctx, t)
 }
 
-// Logout removes the cached token. A missing token is no error.
+// Logout ends the cached token's session at the portal, as `aws sso
+// logout` does (a token the portal refuses is no error), and removes the
+// token. A missing token is no error.
 func (ts *TokenSource) Logout(ctx context.Context) error {
 	unlock, err := ts.opts.Locker.Lock(ctx, ts.session.CacheKey())
 	if err != nil {
 		return fmt.Errorf("ssologin: lock the SSO token: %w", err)
 	}
 	defer unlock()
+	if t, err := ReadToken(ts.Path()); err == nil && t.ExpiresAt.After(timeNow()) {
+		portal := sso.NewFromConfig(ts.cfg, func(o *sso.Options) { o.Region = ts.session.Region })
+		if _, err := portal.Logout(ctx, &sso.LogoutInput{AccessToken: aws.String(t.AccessToken)}); err != nil {
+			ts.debug("the portal's Logout failed", "error", err.Error())
+		}
+	}
 	if err := os.Remove(ts.Path()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("ssologin: remove the SSO token: %w", err)
 	}

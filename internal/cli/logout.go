@@ -16,10 +16,11 @@ func newLogoutCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout [-p PROFILE]",
 		Short: "Remove the profile's SSO token and the role credentials cached from it",
-		Long: `Logout removes the SSO token of the profile's sso_session (or legacy start
-URL) from ~/.aws/sso/cache, and, as 'aws sso logout' does, the role
-credentials cached from it: those of every profile that uses the same
-sso_session or start URL.`,
+		Long: `Logout ends the session of the SSO token of the profile's sso_session
+(or legacy start URL) at the portal and removes the token from
+~/.aws/sso/cache, and, as 'aws sso logout' does, the role credentials
+cached from it: those of every profile that uses the same sso_session or
+start URL.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runLogout(cmd.Context(), g, cmd.OutOrStdout())
