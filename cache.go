@@ -2,8 +2,6 @@ package sessioncache
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/sessioncache/sessioncache/internal/atomicfile"
 )
 
 // Errors a FileCache returns. All of them mean a cache miss to a provider.
@@ -287,40 +286,8 @@ func writeStep(step string) {
 	}
 }
 
-// writeFileAtomic writes data to a new file beside path and renames it
-// over path. The temporary file is created exclusively, so no symbolic
-// link planted in its place is followed, and the rename replaces a link at
-// path rather than writing through it.
-func writeFileAtomic(path string, data []byte) (err error) {
-	var rnd [8]byte
-	_, _ = rand.Read(rnd[:])
-	tmp := path + "." + hex.EncodeToString(rnd[:]) + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	writeStep("create")
-	// The umask may have removed bits; set exactly owner read and write.
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	writeStep("write")
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	writeStep("sync")
-	if err = f.Close(); err != nil {
-		return err
-	}
-	writeStep("close")
-	return renameReplace(tmp, path)
+// writeFileAtomic writes data to path atomically, mode 0600 (see
+// atomicfile.WriteFile).
+func writeFileAtomic(path string, data []byte) error {
+	return atomicfile.WriteFile(path, data, writeStep)
 }

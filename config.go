@@ -2,6 +2,7 @@ package sessioncache
 
 import (
 	"context"
+	"github.com/sessioncache/sessioncache/ssologin"
 	"log/slog"
 	"time"
 
@@ -54,6 +55,11 @@ type Loader struct {
 	// Default: false, as the SDK and the AWS CLI: such a profile's keys
 	// are used as they are, and mfa_serial is ignored.
 	MFASession bool
+	// SSOLoginOptions adjust the SSO sign-in and token refresh of IAM
+	// Identity Center profiles. Default: the token is refreshed under a
+	// lock every process shares, and a missing or expired one starts a
+	// sign-in on a terminal (see EnvSSOSignIn).
+	SSOLoginOptions func(*ssologin.Options)
 }
 
 // Kinds of cache entries, as ProfileEntry.Kind names them.

@@ -208,6 +208,8 @@ func newKindsWorld(t *testing.T, stsOpts ...func(*ststest.Options)) *kindsWorld 
 	t.Setenv("AWS_ENDPOINT_URL_STS", w.sts.URL)
 	t.Setenv("AWS_ENDPOINT_URL_SSO", w.sso.URL)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// A developer's terminal must not start a sign-in with AWS.
+	t.Setenv(EnvSSOSignIn, "never")
 
 	mustWrite(t, filepath.Join(w.home, ".aws", "config"), strings.ReplaceAll(kindsConfig, "$HOME", w.home))
 	mustWrite(t, filepath.Join(w.home, ".aws", "credentials"), kindsCredentials)

@@ -42,7 +42,9 @@
 //     AWS_ROLE_SESSION_NAME); the token file is read only to call STS;
 //   - SSO role credentials: sso_session (or the legacy sso_start_url)
 //     with sso_account_id and sso_role_name, as AWS CLI v2 caches them;
-//     signing in stays with `aws sso login`.
+//     the SSO token comes from package ssologin, which refreshes it under
+//     a lock every process shares and, on a terminal (see EnvSSOSignIn),
+//     signs in when there is none.
 //
 // And, with Loader.MFASession, one the AWS CLI cannot: a profile with
 // long-term keys and mfa_serial but no role_arn gets an MFA session

@@ -3,10 +3,8 @@
 package sessioncache
 
 import (
-	"errors"
 	"io"
 	"os"
-	"time"
 )
 
 // readEntryFile reads an entry. Windows protects the profile directory
@@ -25,19 +23,6 @@ func readEntryFile(dir, path string) ([]byte, error) {
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, maxEntrySize+1))
-}
-
-// renameReplace retries briefly: on Windows a rename fails while another
-// process has the target open for reading.
-func renameReplace(from, to string) error {
-	var err error
-	for i := 0; i < 20; i++ {
-		if err = os.Rename(from, to); err == nil || !errors.Is(err, os.ErrPermission) {
-			return err
-		}
-		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
-	}
-	return err
 }
 
 // oNoFollow is zero: Windows has no such open flag; as for reads, the

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/auth/bearer"
+	"github.com/sessioncache/sessioncache/ssologin"
 )
 
 // resolver turns a profile into a chain of providers, mirroring the SDK's
@@ -37,6 +39,8 @@ type resolver struct {
 	cacheOpts       func(*aws.CredentialsCacheOptions)
 	webIdentityOpts func(*stscreds.WebIdentityRoleOptions)
 	ssoTokenOpts    func(*ssocreds.SSOTokenProviderOptions)
+	ssoLoginOpts    func(*ssologin.Options)
+	configFiles     []string
 	// keysOnly makes fetchers without service clients, for their keys.
 	keysOnly bool
 }
@@ -53,6 +57,8 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 		cacheOpts:       lo.CredentialsCacheOptions,
 		webIdentityOpts: lo.WebIdentityRoleCredentialOptions,
 		ssoTokenOpts:    lo.SSOTokenProviderOptions,
+		ssoLoginOpts:    l.SSOLoginOptions,
+		configFiles:     lo.SharedConfigFiles,
 	}
 	if r.window == 0 {
 		r.window = DefaultExpiryWindow
@@ -305,42 +311,37 @@ func (r *resolver) webIdentityFetcher(cfg aws.Config, sc *config.SharedConfig) *
 	})
 }
 
-// ssoFetcher maps an SSO profile to an SSOFetcher as the SDK's
-// resolveSSOCredentials does: the portal client in sso_region, and for an
-// sso_session the SDK's token provider, which refreshes the token.
+// ssoFetcher maps an SSO profile to an SSOFetcher: the portal client in
+// sso_region, with the token of ssoTokenSource, or, when the caller set
+// config.WithSSOTokenProviderOptions, the SDK's token provider as the SDK
+// would use it.
 func (r *resolver) ssoFetcher(cfg aws.Config, sc *config.SharedConfig) (*SSOFetcher, error) {
 	ssoCfg := cfg.Copy()
-	startURL := sc.SSOStartURL
-	var opts []func(*SSOOptions)
+	startURL, region := sc.SSOStartURL, sc.SSORegion
+	opts := []func(*SSOOptions){func(o *SSOOptions) { o.Profile = sc.Profile }}
 	if s := sc.SSOSession; sc.SSOSessionName != "" && s != nil {
-		ssoCfg.Region = s.SSORegion
-		startURL = s.SSOStartURL
-		path, err := ssocreds.StandardCachedTokenFilepath(s.Name)
-		if err != nil {
-			return nil, fmt.Errorf("sessioncache: find the SSO token of profile %s: %w", sc.Profile, err)
-		}
-		var tpOpts []func(*ssocreds.SSOTokenProviderOptions)
-		if r.ssoTokenOpts != nil {
-			tpOpts = append(tpOpts, r.ssoTokenOpts)
-		}
-		var tp *ssocreds.SSOTokenProvider
-		if !r.keysOnly {
-			tp = ssocreds.NewSSOTokenProvider(ssooidc.NewFromConfig(ssoCfg), path, tpOpts...)
-		}
-		opts = append(opts, func(o *SSOOptions) {
-			o.SessionName = s.Name
-			if tp != nil {
-				o.TokenProvider = tp
-			}
-			o.CachedTokenFilepath = path
-		})
-	} else {
-		ssoCfg.Region = sc.SSORegion
+		startURL, region = s.SSOStartURL, s.SSORegion
+		opts = append(opts, func(o *SSOOptions) { o.SessionName = s.Name })
 	}
-	opts = append(opts, func(o *SSOOptions) { o.Profile = sc.Profile })
+	ssoCfg.Region = region
 	var client GetRoleCredentialsAPIClient
 	if !r.keysOnly {
 		client = sso.NewFromConfig(ssoCfg)
+		var tp bearer.TokenProvider
+		if r.ssoTokenOpts != nil && sc.SSOSessionName != "" {
+			path, err := ssoCacheKeyPath(sc.SSOSessionName)
+			if err != nil {
+				return nil, fmt.Errorf("sessioncache: find the SSO token of profile %s: %w", sc.Profile, err)
+			}
+			tp = ssocreds.NewSSOTokenProvider(ssooidc.NewFromConfig(ssoCfg), path, r.ssoTokenOpts)
+		} else {
+			ts, err := r.ssoTokenSource(ssoCfg, sc)
+			if err != nil {
+				return nil, err
+			}
+			tp = ts
+		}
+		opts = append(opts, func(o *SSOOptions) { o.TokenProvider = tp })
 	}
 	return NewSSOFetcher(client, sc.SSOAccountID, sc.SSORoleName, startURL, opts...), nil
 }

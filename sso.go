@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/auth/bearer"
+	"github.com/sessioncache/sessioncache/ssologin"
 )
 
 // GetRoleCredentialsAPIClient is the part of the SSO portal client that
@@ -52,8 +53,9 @@ type SSOOptions struct {
 // NewProvider.
 //
 // The entry has the key and the form AWS CLI v2 gives it, so the CLI and
-// Go programs share the role credentials; signing in (`aws sso login`) is
-// left to the CLI.
+// Go programs share the role credentials. The token comes from
+// Options.TokenProvider; LoadDefaultConfig gives it an ssologin.TokenSource,
+// which refreshes it and can sign in.
 type SSOFetcher struct {
 	client    GetRoleCredentialsAPIClient
 	accountID string
@@ -79,8 +81,9 @@ func NewSSOFetcher(client GetRoleCredentialsAPIClient, accountID, roleName, star
 func (f *SSOFetcher) CacheKey() string { return f.key }
 
 // SSOLoginError is returned when the SSO access token is missing, has
-// expired or is refused by the portal. Only signing in again helps: run
-// `aws sso login --profile <Profile>`.
+// expired and cannot be refreshed, or is refused by the portal. Only
+// signing in again helps: run `sessioncache login --profile <Profile>` (or
+// `aws sso login`, which writes the same token).
 type SSOLoginError struct {
 	// Profile is the SSO profile, "" when unknown.
 	Profile string
@@ -89,11 +92,7 @@ type SSOLoginError struct {
 }
 
 func (e *SSOLoginError) Error() string {
-	login := "aws sso login"
-	if e.Profile != "" {
-		login += " --profile " + e.Profile
-	}
-	return fmt.Sprintf("sessioncache: the SSO session has expired or is missing (%v): run `%s`", e.Err, login)
+	return fmt.Sprintf("sessioncache: the SSO session has expired or is missing (%v): run `%s`", e.Err, ssologin.LoginCommand(e.Profile))
 }
 
 // Unwrap returns the cause.
@@ -103,6 +102,10 @@ func (e *SSOLoginError) Unwrap() error { return e.Err }
 func (f *SSOFetcher) Fetch(ctx context.Context) (*Entry, error) {
 	token, err := f.accessToken(ctx)
 	if err != nil {
+		var lr *ssologin.LoginRequiredError
+		if errors.As(err, &lr) {
+			err = lr.Reason
+		}
 		return nil, &SSOLoginError{Profile: f.opts.Profile, Err: err}
 	}
 	out, err := f.client.GetRoleCredentials(ctx, &sso.GetRoleCredentialsInput{

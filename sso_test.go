@@ -66,14 +66,14 @@ func TestSSOLoginErrors(t *testing.T) {
 			setup: func(t *testing.T, w *kindsWorld) {
 				w.writeSSOToken(t, kindsSSOSession, kindsSSOToken, time.Now().Add(-time.Minute))
 			},
-			wantCause: "cannot be refreshed",
+			wantCause: "the cached SSO token expired at",
 		},
 		"missing sso_session token": {
 			profile: "sso",
 			setup: func(t *testing.T, w *kindsWorld) {
 				removeSSOToken(t, kindsSSOSession)
 			},
-			wantCause: "failed to read cached SSO token file",
+			wantCause: "no cached SSO token",
 		},
 		"expired legacy token": {
 			profile: "sso-legacy",
@@ -87,7 +87,7 @@ func TestSSOLoginErrors(t *testing.T) {
 			setup: func(t *testing.T, w *kindsWorld) {
 				removeSSOToken(t, kindsSSOStartURL)
 			},
-			wantCause: "read the cached SSO token",
+			wantCause: "no cached SSO token",
 		},
 		"token the portal refuses": {
 			profile: "sso",
@@ -111,7 +111,7 @@ func TestSSOLoginErrors(t *testing.T) {
 				t.Errorf("Profile = %q, want %q", login.Profile, tt.profile)
 			}
 			msg := err.Error()
-			if want := "run `aws sso login --profile " + tt.profile + "`"; !strings.Contains(msg, "sessioncache: the SSO session") || !strings.Contains(msg, want) {
+			if want := "run `sessioncache login --profile " + tt.profile + "`"; !strings.Contains(msg, "sessioncache: the SSO session") || !strings.Contains(msg, want) {
 				t.Errorf("error %q does not say to %s", msg, want)
 			}
 			if !strings.Contains(msg, tt.wantCause) {

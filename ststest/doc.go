@@ -1,6 +1,6 @@
-// Package ststest provides a local AWS Security Token Service (STS) and a
-// local IAM Identity Center (SSO) portal for tests, in the spirit of
-// net/http/httptest.
+// Package ststest provides a local AWS Security Token Service (STS), a
+// local IAM Identity Center (SSO) portal and a local SSO OIDC service (the
+// sign-in: [OIDCServer]) for tests, in the spirit of net/http/httptest.
 //
 // Point any AWS SDK or the AWS CLI at [Server.URL] (for aws-sdk-go-v2, set
 // BaseEndpoint on sts.Options, or AWS_ENDPOINT_URL_STS in the environment)

@@ -39,7 +39,8 @@ type SSOOptions struct {
 
 // SSOServer is a local AWS IAM Identity Center (SSO) portal that answers
 // GetRoleCredentials, the call SDKs make to turn an SSO access token into
-// role credentials. Its methods are safe for concurrent use.
+// role credentials, and Logout, which ends the token. Its methods are
+// safe for concurrent use.
 type SSOServer struct {
 	// URL is the base URL, of the form http://127.0.0.1:PORT, to use as
 	// the SSO portal endpoint.
@@ -56,6 +57,7 @@ type SSOServer struct {
 	tokenExpiry time.Time
 	book        ledger
 	roleIDs     map[string]string // by role name: the suffix AWS gives SSO roles
+	loggedOut   map[string]bool   // access tokens ended by Logout
 }
 
 // NewSSOServer starts a local SSO portal on 127.0.0.1 and returns it. The
@@ -73,6 +75,7 @@ func NewSSOServer(optFns ...func(*SSOOptions)) *SSOServer {
 		accessToken: o.AccessToken,
 		tokenExpiry: o.AccessTokenExpiration,
 		roleIDs:     make(map[string]string),
+		loggedOut:   make(map[string]bool),
 	}
 	if s.duration <= 0 {
 		s.duration = time.Hour
@@ -136,8 +139,11 @@ type roleCredentialsJSON struct {
 
 func (s *SSOServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := Request{Params: cloneValues(r.URL.Query())}
-	if r.Method == http.MethodGet && r.URL.Path == "/federation/credentials" {
+	switch {
+	case r.Method == http.MethodGet && r.URL.Path == "/federation/credentials":
 		rec.Action = "GetRoleCredentials"
+	case r.Method == http.MethodPost && r.URL.Path == "/logout":
+		rec.Action = "Logout"
 	}
 
 	s.mu.Lock()
@@ -172,8 +178,12 @@ func (s *SSOServer) dispatch(r *http.Request, rec Request) (any, *apiError) {
 	valid := token != "" &&
 		(s.accessToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.accessToken)) == 1) &&
 		(s.tokenExpiry.IsZero() || now.Before(s.tokenExpiry))
-	if !valid {
+	if !valid || s.loggedOut[token] {
 		return nil, &apiError{http.StatusUnauthorized, "UnauthorizedException", "Session token not found or invalid"}
+	}
+	if rec.Action == "Logout" {
+		s.loggedOut[token] = true
+		return struct{}{}, nil
 	}
 	accountID, roleName := rec.Params.Get("account_id"), rec.Params.Get("role_name")
 	if accountID == "" || roleName == "" {

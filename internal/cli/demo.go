@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -49,7 +50,9 @@ func newDemoCommand(g *globals) *cobra.Command {
 shows what sessioncache does: the first use asks for an MFA code (any six
 digits will do) and calls STS; the entry lands where the AWS CLI keeps its
 cache, in its format; a second use, as another program would make it,
-neither asks nor calls STS. Everything it made is removed at the end, and
+neither asks nor calls STS. It then signs in to a local IAM Identity
+Center (SSO), with the user's approval simulated, and shows a second
+program use the SSO token with no sign-in. Everything it made is removed at the end, and
 your own ~/.aws is never read or written.
 
 --yes types the MFA code for you, for use without a terminal.`,
@@ -69,6 +72,7 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		return fmt.Errorf("demo: %w", err)
 	}
 	srv := ststest.NewServer(func(o *ststest.Options) { o.RequireMFA = true })
+	sso := newDemoSSO()
 	restoreEnv := func() {}
 	cleaned := false
 	cleanup := func() error {
@@ -78,6 +82,7 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		cleaned = true
 		restoreEnv()
 		srv.Close()
+		sso.Close()
 		return os.RemoveAll(home)
 	}
 	defer func() {
@@ -92,13 +97,14 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		return fmt.Errorf("demo: %w", err)
 	}
 	configFile, credentialsFile := filepath.Join(awsDir, "config"), filepath.Join(awsDir, "credentials")
-	if err := os.WriteFile(configFile, []byte(demoConfig), 0o600); err != nil {
+	if err := os.WriteFile(configFile, []byte(demoConfig+demoSSOConfig), 0o600); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	if err := os.WriteFile(credentialsFile, []byte(demoCredentials), 0o600); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	restoreEnv = setDemoEnv(map[string]string{
+	env := sso.env()
+	maps.Copy(env, map[string]string{
 		"HOME":                        home,
 		"AWS_CONFIG_FILE":             configFile,
 		"AWS_SHARED_CREDENTIALS_FILE": credentialsFile,
@@ -107,6 +113,7 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		"AWS_REGION":                  "us-east-1",
 		"AWS_EC2_METADATA_DISABLED":   "true",
 	})
+	restoreEnv = setDemoEnv(env)
 	tilde := func(path string) string {
 		if rel, err := filepath.Rel(home, path); err == nil && !strings.HasPrefix(rel, "..") {
 			return filepath.ToSlash(filepath.Join("~", rel))
@@ -188,6 +195,10 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		return fmt.Errorf("demo: list: %w", err)
 	}
 	fmt.Fprint(w, indent(table.String(), "   "), "\n")
+
+	if err := sso.run(ctx, g, w, st, cacheDir, tilde); err != nil {
+		return err
+	}
 
 	if err := cleanup(); err != nil {
 		return fmt.Errorf("demo: remove %s: %w", home, err)

@@ -85,6 +85,8 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 		newServeCommand(g),
 		newListCommand(g),
 		newClearCommand(g),
+		newLoginCommand(g),
+		newLogoutCommand(g),
 		newDemoCommand(g),
 		newVersionCommand(),
 	)
@@ -227,6 +229,10 @@ func (g *globals) explain(err error) error {
 			return usageErrorf("no profile given, and %s defines none: add one, then pass --profile (or set AWS_PROFILE)", configFile)
 		}
 		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", strings.Join(names, ", "))
+	}
+	var ssoLogin *sessioncache.SSOLoginError
+	if errors.As(err, &ssoLogin) {
+		return ssoLogin
 	}
 	var noCode *sessioncache.MFACodeUnavailableError
 	if errors.As(err, &noCode) && g.mfaToken == "-" {

@@ -98,6 +98,10 @@ func TestScripts(t *testing.T) {
 			"entry":    cmdEntry,
 			"emptydir": cmdEmptyDir,
 			"noleak":   cmdNoLeak,
+			// IAM Identity Center: sso_script_test.go.
+			"ssotest":    cmdSSOTest,
+			"ssoapprove": cmdSSOApprove,
+			"ssocalls":   cmdSSOCalls,
 		},
 	})
 }
@@ -179,6 +183,7 @@ func setupScript(env *testscript.Env) error {
 	// No dialog on the developer's desktop; scripts that test it unset it.
 	env.Setenv(sessioncache.EnvNoDialog, "1")
 	env.Values[stsKey{}] = new(*ststest.Server)
+	env.Values[ssoKey{}] = new(*ssoServers)
 	return nil
 }
 

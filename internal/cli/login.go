@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/ssologin"
+	"github.com/spf13/cobra"
+)
+
+// loginFlags are the flags of `aws sso login`.
+type loginFlags struct {
+	useDeviceCode bool
+	noBrowser     bool
+}
+
+func newLoginCommand(g *globals) *cobra.Command {
+	var f loginFlags
+	cmd := &cobra.Command{
+		Use:   "login [-p PROFILE] [--use-device-code] [--no-browser]",
+		Short: "Sign in to IAM Identity Center (SSO), as 'aws sso login'",
+		Long: `Login signs in to IAM Identity Center for the profile's sso_session (or
+legacy sso_start_url and sso_region) and caches the SSO token in
+~/.aws/sso/cache, where the AWS CLI v2, botocore and the Go SDK use it.
+No AWS CLI v2 is needed.
+
+It opens the browser on the sign-in page (the authorization code flow
+with PKCE), or with --use-device-code shows a URL and a code to enter on
+any device. With --no-browser, or without a display, it prints the URL
+on standard error. Processes that sign in for the same session at once
+share one sign-in.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runLogin(cmd.Context(), g, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	cmd.Flags().BoolVar(&f.useDeviceCode, "use-device-code", false, "sign in with a URL and a code, on any device")
+	cmd.Flags().BoolVar(&f.noBrowser, "no-browser", false, "print the URL instead of opening a browser")
+	return cmd
+}
+
+func runLogin(ctx context.Context, g *globals, f loginFlags, stdout, stderr io.Writer) error {
+	ts, s, err := g.ssoTokenSource(ctx, func(o *ssologin.Options) {
+		o.UseDeviceCode = f.useDeviceCode
+		o.NoBrowser = f.noBrowser
+		o.Output = stderr
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := ts.Login(ctx); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "Successfully logged into Start URL: %s\n", s.StartURL)
+	return err
+}
+
+// ssoTokenSource returns the token source of the selected profile's SSO
+// session, with the lock every sessioncache process takes.
+func (g *globals) ssoTokenSource(ctx context.Context, optFns ...func(*ssologin.Options)) (*ssologin.TokenSource, ssologin.Session, error) {
+	profile, _ := g.profileName()
+	s, err := ssologin.LoadSession(ctx, profile)
+	if err != nil {
+		return nil, s, err
+	}
+	// The SSO OIDC client follows the profile's and the environment's
+	// endpoint settings, as the AWS CLI's does.
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithSharedConfigProfile(profile), config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	if err != nil {
+		return nil, s, err
+	}
+	dir, err := ssologin.DefaultCacheDir()
+	if err != nil {
+		return nil, s, err
+	}
+	lock := sessioncache.NewFileCache(ssologin.LockDir(dir), func(o *sessioncache.FileCacheOptions) {
+		o.OnWait = func(pid int) {
+			fmt.Fprintf(g.stderr, "Waiting for another sessioncache process (pid %d) to finish signing in to %s\n", pid, s.StartURL)
+		}
+	})
+	ts, err := ssologin.NewTokenSource(cfg, s, append([]func(*ssologin.Options){func(o *ssologin.Options) {
+		o.CacheDir = dir
+		o.Locker = lock
+		if l := g.debugLogger(); l != nil {
+			o.Logger = l
+		}
+	}}, optFns...)...)
+	return ts, s, err
+}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache"
+	"github.com/spf13/cobra"
+)
+
+func newLogoutCommand(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "logout [-p PROFILE]",
+		Short: "Remove the profile's SSO token and the role credentials cached from it",
+		Long: `Logout ends the session of the SSO token of the profile's sso_session
+(or legacy start URL) at the portal and removes the token from
+~/.aws/sso/cache, and, as 'aws sso logout' does, the role credentials
+cached from it: those of every profile that uses the same sso_session or
+start URL.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runLogout(cmd.Context(), g, cmd.OutOrStdout())
+		},
+	}
+}
+
+func runLogout(ctx context.Context, g *globals, stdout io.Writer) error {
+	ts, s, err := g.ssoTokenSource(ctx)
+	if err != nil {
+		return err
+	}
+	if err := ts.Logout(ctx); err != nil {
+		return err
+	}
+	dir, err := g.cacheDirPath()
+	if err != nil {
+		return err
+	}
+	cache := sessioncache.NewFileCache(dir)
+	names, err := profileNames()
+	if err != nil {
+		return err
+	}
+	removed := 0
+	for _, name := range names {
+		sc, err := config.LoadSharedConfigProfile(ctx, name)
+		if err != nil || sc.SSOAccountID == "" || sc.SSORoleName == "" {
+			continue
+		}
+		in := sessioncache.SSOKeyInput{AccountID: sc.SSOAccountID, RoleName: sc.SSORoleName}
+		switch {
+		case s.Name != "" && sc.SSOSessionName == s.Name:
+			in.SessionName = s.Name
+		case s.Name == "" && sc.SSOSessionName == "" && sc.SSOStartURL == s.StartURL:
+			in.StartURL = s.StartURL
+		default:
+			continue
+		}
+		err = cache.Delete(sessioncache.SSOKey(in))
+		switch {
+		case err == nil:
+			removed++
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+	}
+	_, err = fmt.Fprintf(stdout, "Signed out of %s: removed the SSO token and %d cached role credentials\n", s.StartURL, removed)
+	return err
+}

@@ -1,0 +1,90 @@
+package sessioncache
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache/ssologin"
+	"golang.org/x/term"
+)
+
+// EnvSSOSignIn names the environment variable that says when a missing or
+// expired SSO token starts a sign-in: "terminal" (the default) only when
+// there is a terminal to say so on, "always" also without one (as for a
+// credential_process run by an editor that has a browser but no
+// terminal), "never" not at all.
+const EnvSSOSignIn = "SESSIONCACHE_SSO_SIGN_IN"
+
+// ssoTokenSource returns the token source of an SSO profile: the cached
+// token, refreshed under a lock shared by every process, and on a
+// terminal a sign-in when there is none.
+func (r *resolver) ssoTokenSource(cfg aws.Config, sc *config.SharedConfig) (*ssologin.TokenSource, error) {
+	s, err := ssologin.SessionFromConfig(sc, r.configFiles...)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := ssologin.DefaultCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	lock := NewFileCache(ssologin.LockDir(dir), func(o *FileCacheOptions) {
+		o.Logger = r.logger
+		o.OnWait = func(pid int) {
+			tellTerminal(fmt.Sprintf("waiting for another sessioncache process (pid %d) to finish signing in to %s", pid, s.StartURL))
+		}
+	})
+	return ssologin.NewTokenSource(cfg, s, func(o *ssologin.Options) {
+		o.CacheDir = dir
+		o.Locker = lock
+		o.Logger = r.logger
+		switch os.Getenv(EnvSSOSignIn) {
+		case "always":
+			o.SignIn = true
+		case "never":
+		default:
+			if onTerminal() {
+				o.SignIn = true
+				o.Output = terminalWriter{}
+			}
+		}
+		if r.ssoLoginOpts != nil {
+			r.ssoLoginOpts(o)
+		}
+	})
+}
+
+// onTerminal reports whether the process has a controlling terminal.
+func onTerminal() bool {
+	tty, err := os.OpenFile(ttyPath, os.O_WRONLY, 0)
+	if err != nil {
+		return false
+	}
+	defer tty.Close()
+	return term.IsTerminal(int(tty.Fd()))
+}
+
+// terminalWriter writes to the controlling terminal, so that what a
+// sign-in shows reaches the user while standard output and error are
+// captured, as when an SDK runs a credential_process.
+type terminalWriter struct{}
+
+func (terminalWriter) Write(p []byte) (int, error) {
+	tty, err := os.OpenFile(ttyPath, os.O_WRONLY, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer tty.Close()
+	return tty.Write(p)
+}
+
+// ssoCacheKeyPath is the token file of a session, for the SDK's provider.
+func ssoCacheKeyPath(name string) (string, error) {
+	dir, err := ssologin.DefaultCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, ssologin.CacheKey(name, "")+".json"), nil
+}
