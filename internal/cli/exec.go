@@ -6,7 +6,6 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
@@ -69,7 +68,7 @@ command runs. The exit status is the command's.`,
 
 func runExec(ctx context.Context, g *globals, argv []string) error {
 	if p := os.Getenv(markerEnv); p != "" {
-		return fmt.Errorf("already inside `sessioncache exec` for profile %s: leave that shell (exit) before running exec again", p)
+		return fmt.Errorf("already inside `sessioncache exec` for profile %q: leave that shell (exit) before running exec again", p)
 	}
 	if len(argv) == 0 {
 		argv = []string{defaultShell()}
@@ -103,7 +102,8 @@ func execEnv(base []string, c aws.Credentials, region, profile string) []string 
 		env = append(env, "AWS_SESSION_TOKEN="+c.SessionToken)
 	}
 	if c.CanExpire {
-		env = append(env, "AWS_CREDENTIAL_EXPIRATION="+c.Expires.UTC().Format(time.RFC3339))
+		// The form `export --format env` writes, as the AWS CLI does.
+		env = append(env, "AWS_CREDENTIAL_EXPIRATION="+isoformat(c.Expires))
 	}
 	if region != "" {
 		env = append(env, "AWS_REGION="+region, "AWS_DEFAULT_REGION="+region)

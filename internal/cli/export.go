@@ -77,7 +77,7 @@ func enterExportChain(profile string) (restore func(), err error) {
 		chain = strings.Split(old, ",")
 	}
 	if slices.Contains(chain, profile) {
-		return nil, fmt.Errorf("profile %s gets its credentials from itself: %s -> %s (check its credential_process)", profile, strings.Join(chain, " -> "), profile)
+		return nil, fmt.Errorf("profile %q gets its credentials from itself: %s -> %s (check its credential_process)", profile, strings.Join(chain, " -> "), profile)
 	}
 	// The SDK starts credential_process commands with this environment.
 	if err := os.Setenv(exportChainEnv, strings.Join(append(chain, profile), ",")); err != nil {

@@ -102,7 +102,8 @@ func sectionProfile(section string, configFile bool) (string, bool) {
 }
 
 // unknownProfile is the usage error for a profile that no file defines;
-// it names those that exist.
+// it names those that exist. name is as messages show it: quoted, and
+// saying where it came from.
 func unknownProfile(name string) error {
 	configFile, credentialsFile := sharedFiles()
 	names, err := profileNames()

@@ -110,12 +110,32 @@ func (g *globals) profileName() (name string, chosen bool) {
 	if g.profile != "" {
 		return g.profile, true
 	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
-		if v := os.Getenv(k); v != "" {
-			return v, true
-		}
+	if name, from := profileFromEnv(); from != "" {
+		return name, true
 	}
 	return config.DefaultSharedConfigProfile, false
+}
+
+// profileFromEnv returns the profile the environment selects and the
+// variable that selects it, in the SDK's order; from is empty when none
+// does.
+func profileFromEnv() (name, from string) {
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		if v := os.Getenv(k); v != "" {
+			return v, k
+		}
+	}
+	return "", ""
+}
+
+// quotedProfile returns the selected profile's name quoted for messages,
+// saying which variable chose it when no --profile did.
+func (g *globals) quotedProfile() string {
+	name, _ := g.profileName()
+	if _, from := profileFromEnv(); g.profile == "" && from != "" {
+		return fmt.Sprintf("%q (from %s)", name, from)
+	}
+	return fmt.Sprintf("%q", name)
 }
 
 // logger returns the --debug logger, and otherwise one that shows only
@@ -157,10 +177,19 @@ func (g *globals) cacheDirPath() (string, error) {
 	return sessioncache.DefaultCacheDir()
 }
 
-// loadOptions selects the profile when one was chosen; otherwise the SDK's
-// own rules apply (keys in the environment, then the default profile).
+// loadOptions selects the profile in the SDK's order: --profile, else
+// keys or a web identity in the environment, else $AWS_PROFILE (named
+// explicitly so that a missing one is an error, as in the SDK, for
+// AWS_DEFAULT_PROFILE too), else the default profile.
 func (g *globals) loadOptions() []func(*config.LoadOptions) error {
-	if name, chosen := g.profileName(); chosen {
+	name := g.profile
+	if name == "" {
+		if env, err := config.NewEnvConfig(); err == nil && (env.Credentials.HasKeys() || env.WebIdentityTokenFilePath != "") {
+			return nil
+		}
+		name, _ = profileFromEnv()
+	}
+	if name != "" {
 		return []func(*config.LoadOptions) error{config.WithSharedConfigProfile(name)}
 	}
 	return nil
@@ -179,7 +208,7 @@ func (g *globals) retrieve(ctx context.Context) (aws.Credentials, aws.Config, er
 	opts := append(g.loadOptions(), config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }))
 	cfg, err := l.LoadDefaultConfig(ctx, opts...)
 	if err == nil && cfg.Credentials == nil {
-		err = fmt.Errorf("profile %s has no credentials", profile)
+		err = fmt.Errorf("profile %s has no credentials", g.quotedProfile())
 	}
 	if err != nil {
 		return aws.Credentials{}, aws.Config{}, g.explain(err)
@@ -209,9 +238,9 @@ func (g *globals) explain(err error) error {
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) {
 		if missing.Profile != profile {
-			return fmt.Errorf("profile %s: its source_profile %s does not exist", profile, missing.Profile)
+			return fmt.Errorf("profile %s: its source_profile %q does not exist", g.quotedProfile(), missing.Profile)
 		}
-		return unknownProfile(missing.Profile)
+		return unknownProfile(g.quotedProfile())
 	}
 	if names, _ := profileNames(); !chosen && !slices.Contains(names, profile) && !credentialsInEnv() {
 		// Nothing said which credentials to use, and there is no default.
@@ -223,7 +252,7 @@ func (g *globals) explain(err error) error {
 	}
 	var noCode *sessioncache.MFACodeUnavailableError
 	if errors.As(err, &noCode) {
-		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal to ask and no code on standard input: pass --mfa-token CODE, or run it in a terminal", profile, noCode.Serial)
+		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal to ask and no code on standard input: pass --mfa-token CODE, or run it in a terminal", g.quotedProfile(), noCode.Serial)
 	}
 	return err
 }
