@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -73,6 +76,9 @@ func runExec(ctx context.Context, g *globals, argv []string) error {
 	if len(argv) == 0 {
 		argv = []string{defaultShell()}
 	}
+	if err := profileNotCommand(argv); err != nil {
+		return err
+	}
 	creds, cfg, err := g.retrieve(ctx)
 	if err != nil {
 		return err
@@ -81,6 +87,28 @@ func runExec(ctx context.Context, g *globals, argv []string) error {
 	env := execEnv(os.Environ(), creds, cfg.Region, profile)
 	g.logger().Debug("running command", "command", argv[0], "profile", profile, "expires", creds.Expires)
 	return runCommand(argv, env, g)
+}
+
+// profileNotCommand catches aws-vault's habit, `exec admin -- cmd`: a
+// first argument that is no command but is a profile gets a usage error
+// that shows the command meant, before any prompt.
+func profileNotCommand(argv []string) error {
+	if _, err := exec.LookPath(argv[0]); !errors.Is(err, exec.ErrNotFound) {
+		return nil
+	}
+	names, _ := profileNames()
+	if !slices.Contains(names, argv[0]) {
+		return nil
+	}
+	rest := argv[1:]
+	if len(rest) > 0 && rest[0] == "--" {
+		rest = rest[1:]
+	}
+	meant := "sessioncache exec -p " + argv[0]
+	if len(rest) > 0 {
+		meant += " -- " + strings.Join(rest, " ")
+	}
+	return usageErrorf("exec: %q is a profile, not a command; did you mean: %s", argv[0], meant)
 }
 
 // execEnv returns base without the variables of credentialEnv, and with
