@@ -58,7 +58,9 @@ override them, such as AWS_PROFILE, are removed, and SESSIONCACHE_PROFILE
 names the profile. With no command, it runs $SHELL.
 
 The credentials are those of the moment: they are not refreshed while the
-command runs. The exit status is the command's.`,
+command runs. --min-remaining 2h refreshes the session first when less
+than two hours are left, so that a long command does not lose its
+credentials half-way. The exit status is the command's.`,
 		Example: "  sessioncache exec -p admin -- aws s3 ls\n  sessioncache exec -p admin -- terraform plan",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runExec(cmd.Context(), g, args)
@@ -66,6 +68,7 @@ command runs. The exit status is the command's.`,
 	}
 	// Everything after the command's name is the command's.
 	cmd.Flags().SetInterspersed(false)
+	addMinRemainingFlag(cmd, g)
 	return cmd
 }
 
@@ -79,8 +82,14 @@ func runExec(ctx context.Context, g *globals, argv []string) error {
 	if err := profileNotCommand(argv); err != nil {
 		return err
 	}
+	if err := g.checkMinRemaining(); err != nil {
+		return err
+	}
 	creds, cfg, err := g.retrieve(ctx)
 	if err != nil {
+		return err
+	}
+	if err := g.requireRemaining(creds); err != nil {
 		return err
 	}
 	profile, _ := g.profileName()

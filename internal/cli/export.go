@@ -33,6 +33,9 @@ func newExportCommand(g *globals) *cobra.Command {
 it holds a session that stays valid for 15 minutes, else from STS (asking
 for the MFA code at the terminal, never on standard output).
 
+--min-remaining 2h refreshes the session first when less than two hours
+are left (through the cache, so every program gets the new session).
+
 Formats: process (the JSON credential_process expects), env,
 env-no-export, powershell, windows-cmd and fish.
 
@@ -46,6 +49,7 @@ To make every SDK and tool share the cache, give them a profile such as
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "process", "output `format`: "+strings.Join(exportFormats, ", "))
+	addMinRemainingFlag(cmd, g)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(exportFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -53,6 +57,9 @@ To make every SDK and tool share the cache, give them a profile such as
 func runExport(ctx context.Context, g *globals, format string, stdout io.Writer) error {
 	if !slices.Contains(exportFormats, format) {
 		return usageErrorf("unknown format %q: use one of %s", format, strings.Join(exportFormats, ", "))
+	}
+	if err := g.checkMinRemaining(); err != nil {
+		return err
 	}
 	profile, _ := g.profileName()
 	restore, err := enterExportChain(profile)
@@ -62,6 +69,9 @@ func runExport(ctx context.Context, g *globals, format string, stdout io.Writer)
 	defer restore()
 	creds, err := g.credentials(ctx)
 	if err != nil {
+		return err
+	}
+	if err := g.requireRemaining(creds); err != nil {
 		return err
 	}
 	_, err = io.WriteString(stdout, formatCredentials(format, creds))

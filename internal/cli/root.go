@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -80,6 +81,7 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 		newExecCommand(g),
 		newExportCommand(g),
 		newListCommand(g),
+		newStatusCommand(g),
 		newClearCommand(g),
 		newDemoCommand(g),
 		newVersionCommand(),
@@ -94,6 +96,9 @@ type globals struct {
 	cacheDir string
 	mfaToken string
 	debug    bool
+
+	// minRemaining is exec's and export's --min-remaining.
+	minRemaining time.Duration
 
 	// profileFlag is set when --profile was given on the command line.
 	profileFlag bool
@@ -162,6 +167,11 @@ func (g *globals) debugLogger() *slog.Logger {
 // loader returns the Loader the global flags describe.
 func (g *globals) loader() *sessioncache.Loader {
 	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger()}
+	if g.minRemaining > sessioncache.DefaultExpiryWindow {
+		// A session with less left is refreshed, through the cache and
+		// its lock, as one near expiry is.
+		l.ExpiryWindow = g.minRemaining
+	}
 	if code := g.mfaToken; code != "" {
 		l.TokenProvider = func(context.Context, string) (string, error) { return code, nil }
 	}
