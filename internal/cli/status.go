@@ -29,13 +29,14 @@ AWS_CREDENTIAL_EXPIRATION.
 
 --json prints the profile, whether a session is cached, its expiration and
 the seconds left, for scripts.`,
-		Example: `  PS1='$(sessioncache status 2>/dev/null) \$ '   # bash
+		Example: `  # bash, in ~/.bashrc
+  PS1='$(t=$(sessioncache status 2>/dev/null); [ -n "$t" ] && printf "[aws %s] " "$t")'"$PS1"
 
-  # starship.toml
+  # starship, in ~/.config/starship.toml
   [custom.aws_session]
   command = "sessioncache status"
-  when = "true"
-  format = "[⏳ $output]($style) "`,
+  when = "test -n \"$AWS_PROFILE\""
+  format = "[aws $output]($style) "`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStatus(cmd.Context(), g, asJSON, cmd.OutOrStdout())
