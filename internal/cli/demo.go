@@ -133,10 +133,22 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 			return demoCode, nil
 		}
 		fmt.Fprintln(w, "   Type any six digits at the prompt:")
-		return askDemoCode(ctx, w, serial)
+		return sessioncache.TerminalPrompt(ctx, serial)
 	}
 	first := &sessioncache.Loader{CacheDir: cacheDir, TokenProvider: tp, Logger: g.logger()}
-	missTime, keyID, err := timedRetrieve(ctx, first)
+	var missTime time.Duration
+	var keyID string
+	for attempt := 1; ; attempt++ {
+		// A mistyped code is asked for again, as the real commands do.
+		prompting = 0
+		missTime, keyID, err = timedRetrieve(ctx, first)
+		var invalid *sessioncache.InvalidMFACodeError
+		if errors.As(err, &invalid) && !yes && g.mfaToken == "" && attempt < sessioncache.DefaultMFAAttempts {
+			fmt.Fprintln(w, "   That is not a 6-digit code. Try again.")
+			continue
+		}
+		break
+	}
 	if err != nil {
 		var noCode *sessioncache.MFACodeUnavailableError
 		if errors.As(err, &noCode) {
@@ -195,30 +207,6 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 	fmt.Fprintf(w, "   sessioncache exec -p my-role -- aws s3 ls\n")
 	fmt.Fprintf(w, "   credential_process = sessioncache export --profile my-role   %s\n", st.dim("# in ~/.aws/config, for any SDK"))
 	return nil
-}
-
-// askDemoCode asks at the terminal until it gets six digits, as the real
-// commands ask again for a mistyped code, up to DefaultMFAAttempts times.
-func askDemoCode(ctx context.Context, w io.Writer, serial string) (string, error) {
-	for attempt := 1; ; attempt++ {
-		code, err := sessioncache.TerminalPrompt(ctx, serial)
-		if err != nil || isSixDigits(code) || attempt >= sessioncache.DefaultMFAAttempts {
-			return code, err
-		}
-		fmt.Fprintln(w, "   That is not a 6-digit code. Try again.")
-	}
-}
-
-func isSixDigits(code string) bool {
-	if len(code) != 6 {
-		return false
-	}
-	for _, c := range code {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // timedRetrieve loads the demo profile with l and retrieves its
