@@ -137,10 +137,17 @@ func profileFromEnv() (name, from string) {
 // saying which variable chose it when no --profile did.
 func (g *globals) quotedProfile() string {
 	name, _ := g.profileName()
-	if _, from := profileFromEnv(); g.profile == "" && from != "" {
-		return fmt.Sprintf("%q (from %s)", name, from)
+	return profileLabel(name, g.profileVar())
+}
+
+// profileVar names the variable that chose the profile, or is empty when
+// --profile did or nothing did.
+func (g *globals) profileVar() string {
+	if g.profile != "" {
+		return ""
 	}
-	return fmt.Sprintf("%q", name)
+	_, from := profileFromEnv()
+	return from
 }
 
 // logger returns the --debug logger, and otherwise one that shows only
@@ -250,7 +257,7 @@ func (g *globals) explain(err error) error {
 		if missing.Profile != profile {
 			return fmt.Errorf("profile %s: its source_profile %q does not exist", g.quotedProfile(), missing.Profile)
 		}
-		return unknownProfile(g.quotedProfile())
+		return unknownProfileFrom(profile, g.profileVar())
 	}
 	if names, _ := profileNames(); !chosen && !slices.Contains(names, profile) && !credentialsInEnv() {
 		// Nothing said which credentials to use, and there is no default.
