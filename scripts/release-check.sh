@@ -17,10 +17,6 @@ if [[ -n ${GORELEASER:-} ]]; then
 else
 	goreleaser=(go run "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION")
 fi
-# The module's own settings (a vendor directory, -buildvcs) are not
-# goreleaser's.
-export GOFLAGS="-buildvcs=true"
-
 echo "== goreleaser check"
 "${goreleaser[@]}" check
 
