@@ -102,13 +102,10 @@ func sectionProfile(section string, configFile bool) (string, bool) {
 	return "", false
 }
 
-// unknownProfile is the usage error for a profile that no file defines;
-// it names those that exist.
-func unknownProfile(name string) error { return unknownProfileFrom(name, "") }
-
-// unknownProfileFrom is unknownProfile for a name that the variable from
-// chose, when from is not empty.
-func unknownProfileFrom(name, from string) error {
+// unknownProfile is the usage error for a profile that no file defines,
+// chosen by the variable from when from is not empty; it names the
+// profiles that exist.
+func unknownProfile(name, from string) error {
 	label := profileLabel(name, from)
 	configFile, credentialsFile := sharedFiles()
 	names, err := profileNames()

@@ -257,7 +257,7 @@ func (g *globals) explain(err error) error {
 		if missing.Profile != profile {
 			return fmt.Errorf("profile %s: its source_profile %q does not exist", g.quotedProfile(), missing.Profile)
 		}
-		return unknownProfileFrom(profile, g.profileVar())
+		return unknownProfile(profile, g.profileVar())
 	}
 	if names, _ := profileNames(); !chosen && !slices.Contains(names, profile) && !credentialsInEnv() {
 		// Nothing said which credentials to use, and there is no default.
