@@ -82,7 +82,7 @@ func runExec(ctx context.Context, g *globals, argv []string) error {
 	if err := profileNotCommand(argv); err != nil {
 		return err
 	}
-	if err := g.checkMinRemaining(); err != nil {
+	if err := g.checkMinRemaining(ctx); err != nil {
 		return err
 	}
 	creds, cfg, err := g.retrieve(ctx)

@@ -58,7 +58,7 @@ func runExport(ctx context.Context, g *globals, format string, stdout io.Writer)
 	if !slices.Contains(exportFormats, format) {
 		return usageErrorf("unknown format %q: use one of %s", format, strings.Join(exportFormats, ", "))
 	}
-	if err := g.checkMinRemaining(); err != nil {
+	if err := g.checkMinRemaining(ctx); err != nil {
 		return err
 	}
 	profile, _ := g.profileName()

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache"
 	"github.com/spf13/cobra"
 )
 
@@ -20,14 +23,46 @@ func addMinRemainingFlag(cmd *cobra.Command, g *globals) {
 
 // checkMinRemaining refuses a --min-remaining no session can meet, before
 // any prompt.
-func (g *globals) checkMinRemaining() error {
+func (g *globals) checkMinRemaining(ctx context.Context) error {
 	switch {
 	case g.minRemaining < 0:
 		return usageErrorf("--min-remaining %s is negative", g.minRemaining)
 	case g.minRemaining > maxSession:
 		return usageErrorf("--min-remaining %s is longer than any AWS session lasts (AssumeRole and SSO give at most 12h, GetSessionToken 36h)", g.minRemaining)
+	case g.minRemaining == 0:
+		return nil
+	}
+	if limit, why := g.roleSessionLength(ctx); limit > 0 && g.minRemaining > limit {
+		return usageErrorf("profile %s: --min-remaining %s is more than a new session lasts (%s, %s): raise duration_seconds, up to the role's maximum session duration, or ask for less",
+			g.quotedProfile(), g.minRemaining, shortDuration(limit), why)
 	}
 	return nil
+}
+
+// roleSessionLength returns how long a new session of the selected
+// profile's role lasts, as its settings say, and why; zero when they do
+// not say (no role, or errors the command reports later).
+func (g *globals) roleSessionLength(ctx context.Context) (time.Duration, string) {
+	l := &sessioncache.Loader{CacheDir: g.cacheDir}
+	entries, err := l.ProfileEntries(ctx, g.loadOptions()...)
+	if err != nil || len(entries) == 0 {
+		return 0, ""
+	}
+	last := entries[len(entries)-1]
+	if last.Kind != sessioncache.KindAssumeRole || last.Profile == "" {
+		return 0, ""
+	}
+	configFile, credentialsFile := sharedFiles()
+	sc, err := config.LoadSharedConfigProfile(ctx, last.Profile, func(o *config.LoadSharedConfigOptions) {
+		o.ConfigFiles, o.CredentialsFiles = []string{configFile}, []string{credentialsFile}
+	})
+	switch {
+	case err != nil:
+		return 0, ""
+	case sc.RoleDurationSeconds != nil && *sc.RoleDurationSeconds > 0:
+		return *sc.RoleDurationSeconds, "its duration_seconds"
+	}
+	return time.Hour, "duration_seconds is not set"
 }
 
 // requireRemaining reports credentials that, even just refreshed, leave

@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/sessioncache/sessioncache/ststest"
 )
 
@@ -45,5 +47,37 @@ func TestMinRemainingSharesOneRefresh(t *testing.T) {
 	}
 	if got := srv.Calls("AssumeRole"); got != 1 {
 		t.Errorf("STS answered %d AssumeRole calls; want 1", got)
+	}
+}
+
+// TestRequireRemaining covers what the role's settings cannot foretell:
+// credentials that, even just fetched, leave less than asked.
+func TestRequireRemaining(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	defer func(f func() time.Time) { timeNow = f }(timeNow)
+	timeNow = func() time.Time { return now }
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_DEFAULT_PROFILE", "")
+	tests := map[string]struct {
+		min     time.Duration
+		creds   aws.Credentials
+		wantErr bool
+	}{
+		"exactly enough":         {time.Hour, aws.Credentials{CanExpire: true, Expires: now.Add(time.Hour)}, false},
+		"one nanosecond less":    {time.Hour, aws.Credentials{CanExpire: true, Expires: now.Add(time.Hour - 1)}, true},
+		"keys that never expire": {time.Hour, aws.Credentials{}, false},
+		"no minimum":             {0, aws.Credentials{CanExpire: true, Expires: now.Add(time.Minute)}, false},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			g := &globals{profile: "admin", minRemaining: tt.min}
+			err := g.requireRemaining(tt.creds)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("requireRemaining: %v, want error: %v", err, tt.wantErr)
+			}
+			if err != nil && !strings.Contains(err.Error(), `profile "admin": the credentials have 59m left, less than --min-remaining 1h0m0s`) {
+				t.Errorf("error = %q", err)
+			}
+		})
 	}
 }
