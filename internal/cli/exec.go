@@ -79,8 +79,10 @@ func runExec(ctx context.Context, g *globals, argv []string) error {
 	if len(argv) == 0 {
 		argv = []string{defaultShell()}
 	}
-	if err := profileNotCommand(argv); err != nil {
-		return err
+	if g.profile == "" {
+		if err := profileNotCommand(argv); err != nil {
+			return err
+		}
 	}
 	if err := g.checkMinRemaining(ctx); err != nil {
 		return err
