@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures `sessioncache export` against botocore reading the same AWS CLI
-# cache entry, a 50-process stampede on a cold cache, and `list` over a
+# cache entry, `sessioncache status` as a shell prompt runs it, a 50-process stampede on a cold cache, and `list` over a
 # large cache. Everything runs under a temporary HOME against a local STS
 # on 127.0.0.1; the real ~/.aws is never read, and whatever the script
 # starts is stopped when it exits.
@@ -125,7 +125,9 @@ EOF
 # --- helpers -------------------------------------------------------------
 
 # measure NAME CMD...: runs CMD once, appends "seconds kilobytes" to
-# $work/NAME.txt, and checks that it printed the warm entry's key.
+# $work/NAME.txt, and checks that it printed $expect (the warm entry's
+# key unless set).
+expect=ASIABENCHWARM0000001
 measure() {
 	local name=$1
 	shift
@@ -137,8 +139,8 @@ measure() {
 		exit 1
 	}
 	end=$EPOCHREALTIME
-	grep -q ASIABENCHWARM0000001 "$work/out" || {
-		say "bench: $name did not print the cached credentials"
+	grep -q "$expect" "$work/out" || {
+		say "bench: $name did not print $expect"
 		exit 1
 	}
 	echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss")" >>"$work/$name.txt"
@@ -162,6 +164,12 @@ for ((i = 0; i < N; i++)); do
 	if ((have_cli)); then
 		measure cli "${run_env[@]}" "$work/bin/sessioncache" export --format process --profile admin
 	fi
+	if ((have_cli)); then
+		# What a shell prompt runs: the time left of the warm entry.
+		expect='^[0-9][0-9]*[dhms]'
+		measure status "${run_env[@]}" "$work/bin/sessioncache" status --profile admin
+		expect=ASIABENCHWARM0000001
+	fi
 	if [[ -n $python ]]; then
 		measure botocore "${run_env[@]}" "$python" "$work/botocore_export.py" admin
 	fi
@@ -172,6 +180,9 @@ for ((i = 0; i < N; i++)); do
 done
 if ((have_cli)); then
 	row "sessioncache export --format process" "$(ms "$(median "$work/cli.txt" 1)")" "$(mb "$(median "$work/cli.txt" 2)")"
+fi
+if ((have_cli)); then
+	row "sessioncache status (for a shell prompt)" "$(ms "$(median "$work/status.txt" 1)")" "$(mb "$(median "$work/status.txt" 2)")"
 fi
 if [[ -n $python ]]; then
 	row "botocore + JSONFileCache (python3)" "$(ms "$(median "$work/botocore.txt" 1)")" "$(mb "$(median "$work/botocore.txt" 2)")"

@@ -145,7 +145,19 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		return sessioncache.ChainTokenProviders(sessioncache.TerminalPrompt, sessioncache.LineTokenProvider(g.stdin, w))(ctx, serial)
 	}
 	first := &sessioncache.Loader{CacheDir: cacheDir, TokenProvider: tp, Logger: g.logger()}
-	missTime, keyID, err := timedRetrieve(ctx, first)
+	var missTime time.Duration
+	var keyID string
+	for attempt := 1; ; attempt++ {
+		// A mistyped code is asked for again, as the real commands do.
+		prompting = 0
+		missTime, keyID, err = timedRetrieve(ctx, first)
+		var invalid *sessioncache.InvalidMFACodeError
+		if errors.As(err, &invalid) && !yes && g.mfaToken == "" && attempt < sessioncache.DefaultMFAAttempts {
+			fmt.Fprintln(w, "   That is not a 6-digit code. Try again.")
+			continue
+		}
+		break
+	}
 	if err != nil {
 		var noCode *sessioncache.MFACodeUnavailableError
 		if errors.As(err, &noCode) {

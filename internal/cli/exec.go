@@ -7,8 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
@@ -60,7 +60,9 @@ override them, such as AWS_PROFILE, are removed, and SESSIONCACHE_PROFILE
 names the profile. With no command, it runs $SHELL.
 
 The credentials are those of the moment: they are not refreshed while the
-command runs. The exit status is the command's.
+command runs. --min-remaining 2h refreshes the session first when less
+than two hours are left, so that a long command does not lose its
+credentials half-way. The exit status is the command's.
 
 With --server, the command gets no keys: a credential server on
 127.0.0.1 (a free port) serves them, and AWS_CONTAINER_CREDENTIALS_FULL_URI
@@ -80,6 +82,7 @@ passed on, and the server stops when it exits.`,
 	cmd.Flags().SetInterspersed(false)
 	cmd.Flags().BoolVar(&server, "server", false, "serve the credentials to the command on a local port, refreshed before they expire, instead of setting them in its environment")
 	f.register(cmd.Flags())
+	addMinRemainingFlag(cmd, g)
 	return cmd
 }
 
@@ -95,22 +98,55 @@ func serverFlagsChanged(cmd *cobra.Command) bool {
 
 func runExec(ctx context.Context, g *globals, argv []string, server bool, f serverFlags) error {
 	if p := os.Getenv(markerEnv); p != "" {
-		return fmt.Errorf("already inside `sessioncache exec` for profile %s: leave that shell (exit) before running exec again", p)
+		return fmt.Errorf("already inside `sessioncache exec` for profile %q: leave that shell (exit) before running exec again", p)
 	}
 	if len(argv) == 0 {
 		argv = []string{defaultShell()}
 	}
+	if g.profile == "" {
+		if err := profileNotCommand(argv); err != nil {
+			return err
+		}
+	}
 	if server {
 		return runExecServer(ctx, g, f, argv)
 	}
+	if err := g.checkMinRemaining(ctx); err != nil {
+		return err
+	}
 	creds, cfg, err := g.retrieve(ctx)
 	if err != nil {
+		return err
+	}
+	if err := g.requireRemaining(creds); err != nil {
 		return err
 	}
 	profile, _ := g.profileName()
 	env := execEnv(os.Environ(), creds, cfg.Region, profile)
 	g.logger().Debug("running command", "command", argv[0], "profile", profile, "expires", creds.Expires)
 	return runCommand(argv, env, g)
+}
+
+// profileNotCommand catches aws-vault's habit, `exec admin -- cmd`: a
+// first argument that is no command but is a profile gets a usage error
+// that shows the command meant, before any prompt.
+func profileNotCommand(argv []string) error {
+	if _, err := exec.LookPath(argv[0]); !errors.Is(err, exec.ErrNotFound) {
+		return nil
+	}
+	names, _ := profileNames()
+	if !slices.Contains(names, argv[0]) {
+		return nil
+	}
+	rest := argv[1:]
+	if len(rest) > 0 && rest[0] == "--" {
+		rest = rest[1:]
+	}
+	meant := "sessioncache exec -p " + argv[0]
+	if len(rest) > 0 {
+		meant += " -- " + strings.Join(rest, " ")
+	}
+	return usageErrorf("exec: %q is a profile, not a command; did you mean: %s", argv[0], meant)
 }
 
 // execEnv returns base without the variables of credentialEnv, and with
@@ -124,7 +160,8 @@ func execEnv(base []string, c aws.Credentials, region, profile string) []string 
 		env = append(env, "AWS_SESSION_TOKEN="+c.SessionToken)
 	}
 	if c.CanExpire {
-		env = append(env, "AWS_CREDENTIAL_EXPIRATION="+c.Expires.UTC().Format(time.RFC3339))
+		// The form `export --format env` writes, as the AWS CLI does.
+		env = append(env, "AWS_CREDENTIAL_EXPIRATION="+isoformat(c.Expires))
 	}
 	return appendRegionAndMarker(env, region, profile)
 }

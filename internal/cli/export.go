@@ -35,6 +35,9 @@ code comes from --mfa-token, the profile's mfa_process, the terminal or a
 desktop dialog, and, when none of them has one, a line of standard input;
 nothing but the credentials is written to standard output.
 
+--min-remaining 2h refreshes the session first when less than two hours
+are left (through the cache, so every program gets the new session).
+
 Formats: process (the JSON credential_process expects), env,
 env-no-export, powershell, windows-cmd and fish.
 
@@ -48,6 +51,7 @@ To make every SDK and tool share the cache, give them a profile such as
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "process", "output `format`: "+strings.Join(exportFormats, ", "))
+	addMinRemainingFlag(cmd, g)
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(exportFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -58,6 +62,9 @@ func runExport(ctx context.Context, g *globals, format string, stdout io.Writer)
 	}
 	// A credential_process has no other way to be given a code.
 	g.codeFromStdin = true
+	if err := g.checkMinRemaining(ctx); err != nil {
+		return err
+	}
 	profile, _ := g.profileName()
 	restore, err := enterExportChain(profile)
 	if err != nil {
@@ -66,6 +73,9 @@ func runExport(ctx context.Context, g *globals, format string, stdout io.Writer)
 	defer restore()
 	creds, err := g.credentials(ctx)
 	if err != nil {
+		return err
+	}
+	if err := g.requireRemaining(creds); err != nil {
 		return err
 	}
 	_, err = io.WriteString(stdout, formatCredentials(format, creds))
@@ -81,7 +91,7 @@ func enterExportChain(profile string) (restore func(), err error) {
 		chain = strings.Split(old, ",")
 	}
 	if slices.Contains(chain, profile) {
-		return nil, fmt.Errorf("profile %s gets its credentials from itself: %s -> %s (check its credential_process)", profile, strings.Join(chain, " -> "), profile)
+		return nil, fmt.Errorf("profile %q gets its credentials from itself: %s -> %s (check its credential_process)", profile, strings.Join(chain, " -> "), profile)
 	}
 	// The SDK starts credential_process commands with this environment.
 	if err := os.Setenv(exportChainEnv, strings.Join(append(chain, profile), ",")); err != nil {

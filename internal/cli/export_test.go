@@ -95,7 +95,7 @@ func TestEnterExportChain(t *testing.T) {
 	if got := os.Getenv(exportChainEnv); got != "a,b" {
 		t.Errorf("%s = %q, want a,b", exportChainEnv, got)
 	}
-	if _, err := enterExportChain("a"); err == nil || err.Error() != "profile a gets its credentials from itself: a -> b -> a (check its credential_process)" {
+	if _, err := enterExportChain("a"); err == nil || err.Error() != "profile \"a\" gets its credentials from itself: a -> b -> a (check its credential_process)" {
 		t.Errorf("a again: err = %v", err)
 	}
 	restoreB()

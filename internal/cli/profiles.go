@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -101,13 +102,24 @@ func sectionProfile(section string, configFile bool) (string, bool) {
 	return "", false
 }
 
-// unknownProfile is the usage error for a profile that no file defines;
-// it names those that exist.
-func unknownProfile(name string) error {
+// unknownProfile is the usage error for a profile that no file defines,
+// chosen by the variable from when from is not empty; it names the
+// profiles that exist.
+func unknownProfile(name, from string) error {
+	label := profileLabel(name, from)
 	configFile, credentialsFile := sharedFiles()
 	names, err := profileNames()
 	if err != nil || len(names) == 0 {
-		return usageErrorf("profile %s does not exist: %s and %s define no profiles", name, configFile, credentialsFile)
+		return usageErrorf("profile %s does not exist: %s and %s define no profiles", label, configFile, credentialsFile)
 	}
-	return usageErrorf("profile %s does not exist; the profiles in %s and %s are: %s", name, configFile, credentialsFile, strings.Join(names, ", "))
+	return usageErrorf("profile %s does not exist; the profiles in %s and %s are: %s", label, configFile, credentialsFile, strings.Join(names, ", "))
+}
+
+// profileLabel quotes a profile's name for messages, and says which
+// variable chose it when from is not empty.
+func profileLabel(name, from string) string {
+	if from != "" {
+		return fmt.Sprintf("%q (from %s)", name, from)
+	}
+	return fmt.Sprintf("%q", name)
 }

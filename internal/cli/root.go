@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -84,6 +85,7 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 		newExportCommand(g),
 		newServeCommand(g),
 		newListCommand(g),
+		newStatusCommand(g),
 		newClearCommand(g),
 		newLoginCommand(g),
 		newLogoutCommand(g),
@@ -108,6 +110,9 @@ type globals struct {
 	// source has one: export, which a credential_process runs, sets it.
 	codeFromStdin bool
 
+	// minRemaining is exec's and export's --min-remaining.
+	minRemaining time.Duration
+
 	// profileFlag is set when --profile was given on the command line.
 	profileFlag bool
 	// started is set once the command line has been parsed.
@@ -123,12 +128,39 @@ func (g *globals) profileName() (name string, chosen bool) {
 	if g.profile != "" {
 		return g.profile, true
 	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
-		if v := os.Getenv(k); v != "" {
-			return v, true
-		}
+	if name, from := profileFromEnv(); from != "" {
+		return name, true
 	}
 	return config.DefaultSharedConfigProfile, false
+}
+
+// profileFromEnv returns the profile the environment selects and the
+// variable that selects it, in the SDK's order; from is empty when none
+// does.
+func profileFromEnv() (name, from string) {
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		if v := os.Getenv(k); v != "" {
+			return v, k
+		}
+	}
+	return "", ""
+}
+
+// quotedProfile returns the selected profile's name quoted for messages,
+// saying which variable chose it when no --profile did.
+func (g *globals) quotedProfile() string {
+	name, _ := g.profileName()
+	return profileLabel(name, g.profileVar())
+}
+
+// profileVar names the variable that chose the profile, or is empty when
+// --profile did or nothing did.
+func (g *globals) profileVar() string {
+	if g.profile != "" {
+		return ""
+	}
+	_, from := profileFromEnv()
+	return from
 }
 
 // logger returns the --debug logger, and otherwise one that shows only
@@ -154,7 +186,13 @@ func (g *globals) debugLogger() *slog.Logger {
 
 // loader returns the Loader the global flags describe.
 func (g *globals) loader() *sessioncache.Loader {
-	return &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), MFASession: g.mfaSession, TokenProvider: g.tokenProvider()}
+	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), MFASession: g.mfaSession, TokenProvider: g.tokenProvider()}
+	if g.minRemaining > sessioncache.DefaultExpiryWindow {
+		// A session with less left is refreshed, through the cache and
+		// its lock, as one near expiry is.
+		l.ExpiryWindow = g.minRemaining
+	}
+	return l
 }
 
 // cacheDirPath returns the cache directory: --cache-dir, else the
@@ -166,10 +204,19 @@ func (g *globals) cacheDirPath() (string, error) {
 	return sessioncache.DefaultCacheDir()
 }
 
-// loadOptions selects the profile when one was chosen; otherwise the SDK's
-// own rules apply (keys in the environment, then the default profile).
+// loadOptions selects the profile in the SDK's order: --profile, else
+// keys or a web identity in the environment, else $AWS_PROFILE (named
+// explicitly so that a missing one is an error, as in the SDK, for
+// AWS_DEFAULT_PROFILE too), else the default profile.
 func (g *globals) loadOptions() []func(*config.LoadOptions) error {
-	if name, chosen := g.profileName(); chosen {
+	name := g.profile
+	if name == "" {
+		if env, err := config.NewEnvConfig(); err == nil && (env.Credentials.HasKeys() || env.WebIdentityTokenFilePath != "") {
+			return nil
+		}
+		name, _ = profileFromEnv()
+	}
+	if name != "" {
 		return []func(*config.LoadOptions) error{config.WithSharedConfigProfile(name)}
 	}
 	return nil
@@ -188,7 +235,7 @@ func (g *globals) retrieve(ctx context.Context) (aws.Credentials, aws.Config, er
 	opts := append(g.loadOptions(), config.WithCredentialsCacheOptions(func(o *aws.CredentialsCacheOptions) { o.ExpiryWindow = 0 }))
 	cfg, err := l.LoadDefaultConfig(ctx, opts...)
 	if err == nil && cfg.Credentials == nil {
-		err = fmt.Errorf("profile %s has no credentials", profile)
+		err = fmt.Errorf("profile %s has no credentials", g.quotedProfile())
 	}
 	if err != nil {
 		return aws.Credentials{}, aws.Config{}, g.explain(err)
@@ -218,9 +265,9 @@ func (g *globals) explain(err error) error {
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) {
 		if missing.Profile != profile {
-			return fmt.Errorf("profile %s: its source_profile %s does not exist", profile, missing.Profile)
+			return fmt.Errorf("profile %s: its source_profile %q does not exist", g.quotedProfile(), missing.Profile)
 		}
-		return unknownProfile(missing.Profile)
+		return unknownProfile(profile, g.profileVar())
 	}
 	if names, _ := profileNames(); !chosen && !slices.Contains(names, profile) && !credentialsInEnv() {
 		// Nothing said which credentials to use, and there is no default.
@@ -239,7 +286,7 @@ func (g *globals) explain(err error) error {
 		return fmt.Errorf("profile %s needs an MFA code for %s, but standard input holds none (--mfa-token - reads its first line)", profile, noCode.Serial)
 	}
 	if errors.As(err, &noCode) {
-		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal or dialog to ask: run it in a terminal, set mfa_process in the profile, or pass --mfa-token - with the code on standard input", profile, noCode.Serial)
+		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal or dialog to ask: run it in a terminal, set mfa_process in the profile, or pass --mfa-token - with the code on standard input", g.quotedProfile(), noCode.Serial)
 	}
 	return err
 }

@@ -228,13 +228,13 @@ func (g *globals) serverTokenProvider(background *atomic.Bool) sessioncache.Toke
 	if first == nil {
 		first = sessioncache.DefaultTokenProvider
 	}
-	profile, _ := g.profileName()
+	profile := g.quotedProfile()
 	return func(ctx context.Context, serial string) (string, error) {
 		if !background.Load() {
 			return first(ctx, serial)
 		}
 		if haveTerminal() {
-			fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %q are due for refresh\n", profile)
+			fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %s are due for refresh\n", profile)
 			return sessioncache.DefaultTokenProvider(ctx, serial)
 		}
 		return unattended(ctx, serial)

@@ -25,27 +25,36 @@ func runVersion(w io.Writer) error {
 	return err
 }
 
-// versionString reports the module version "go install ...@version"
-// records, "(devel)" for other builds, the commit when the build knows
-// it, and the Go version.
+// version and commit are stamped into release builds with
+// -ldflags "-X github.com/sessioncache/sessioncache/internal/cli.version=v1.2.3
+// -X github.com/sessioncache/sessioncache/internal/cli.commit=<sha>"
+// (see .goreleaser.yaml); other builds leave them empty.
+var version, commit string
+
+// versionString reports the version stamped into a release build, else
+// the module version "go install ...@version" records, else "(devel)";
+// the commit when the build knows it; and the Go version.
 func versionString() string {
-	version, goVersion, commit := "(devel)", runtime.Version(), ""
+	v, goVersion, c := version, runtime.Version(), commit
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			version = bi.Main.Version
+		if v == "" && bi.Main.Version != "" {
+			v = bi.Main.Version
 		}
 		if bi.GoVersion != "" {
 			goVersion = bi.GoVersion
 		}
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				commit = s.Value
+			if s.Key == "vcs.revision" && c == "" {
+				c = s.Value
 			}
 		}
 	}
-	s := "sessioncache " + version + "\n"
-	if commit != "" {
-		s += "commit " + commit + "\n"
+	if v == "" {
+		v = "(devel)"
+	}
+	s := "sessioncache " + v + "\n"
+	if c != "" {
+		s += "commit " + c + "\n"
 	}
 	return s + fmt.Sprintf("built with %s for %s/%s\n", goVersion, runtime.GOOS, runtime.GOARCH)
 }
