@@ -128,6 +128,7 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 	// 1. A cache miss: prompt, then STS.
 	fmt.Fprintf(w, "%s\n", st.bold("1. First use: nothing is cached, so STS is called, and the role wants an MFA code"))
 	var prompting time.Duration
+	asked, last := false, "" // whether a code was asked for, and the last one
 	tp := func(ctx context.Context, serial string) (string, error) {
 		start := time.Now()
 		defer func() { prompting += time.Since(start) }()
@@ -139,25 +140,23 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 			fmt.Fprintf(w, "   Enter MFA code for %s: ****** (typed by --yes)\n", serial)
 			return demoCode, nil
 		}
-		fmt.Fprintln(w, "   Type any six digits at the prompt:")
+		// The library asks again for a mistyped or refused code.
+		switch {
+		case !asked:
+			fmt.Fprintln(w, "   Type any six digits at the prompt:")
+		case !sixDigits(last):
+			fmt.Fprintln(w, "   That is not a 6-digit code. Try again.")
+		default:
+			fmt.Fprintln(w, "   STS did not accept that code. Try again.")
+		}
 		// The demo runs no other program: standard input is free to hold
 		// the code.
-		return sessioncache.ChainTokenProviders(sessioncache.TerminalPrompt, sessioncache.LineTokenProvider(g.stdin, w))(ctx, serial)
+		code, err := sessioncache.ChainTokenProviders(sessioncache.TerminalPrompt, sessioncache.LineTokenProvider(g.stdin, w))(ctx, serial)
+		asked, last = true, strings.TrimSpace(code)
+		return code, err
 	}
 	first := &sessioncache.Loader{CacheDir: cacheDir, TokenProvider: tp, Logger: g.logger()}
-	var missTime time.Duration
-	var keyID string
-	for attempt := 1; ; attempt++ {
-		// A mistyped code is asked for again, as the real commands do.
-		prompting = 0
-		missTime, keyID, err = timedRetrieve(ctx, first)
-		var invalid *sessioncache.InvalidMFACodeError
-		if errors.As(err, &invalid) && !yes && g.mfaToken == "" && attempt < sessioncache.DefaultMFAAttempts {
-			fmt.Fprintln(w, "   That is not a 6-digit code. Try again.")
-			continue
-		}
-		break
-	}
+	missTime, keyID, err := timedRetrieve(ctx, first)
 	if err != nil {
 		var noCode *sessioncache.MFACodeUnavailableError
 		if errors.As(err, &noCode) {
@@ -341,3 +340,16 @@ func (s style) wrap(code, text string) string {
 func (s style) bold(text string) string  { return s.wrap("1", text) }
 func (s style) dim(text string) string   { return s.wrap("2", text) }
 func (s style) green(text string) string { return s.wrap("32", text) }
+
+// sixDigits reports whether code has the form of an MFA code.
+func sixDigits(code string) bool {
+	if len(code) != 6 {
+		return false
+	}
+	for _, c := range code {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -283,7 +283,7 @@ func (g *globals) explain(err error) error {
 	}
 	var noCode *sessioncache.MFACodeUnavailableError
 	if errors.As(err, &noCode) && g.mfaToken == "-" {
-		return fmt.Errorf("profile %s needs an MFA code for %s, but standard input holds none (--mfa-token - reads its first line)", profile, noCode.Serial)
+		return fmt.Errorf("profile %s needs an MFA code for %s, but standard input holds none (--mfa-token - reads its first line)", g.quotedProfile(), noCode.Serial)
 	}
 	if errors.As(err, &noCode) {
 		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal or dialog to ask: run it in a terminal, set mfa_process in the profile, or pass --mfa-token - with the code on standard input", g.quotedProfile(), noCode.Serial)

@@ -88,8 +88,7 @@ func runServe(ctx context.Context, g *globals, f serverFlags, format string, std
 			return err
 		}
 	}
-	profile, _ := g.profileName()
-	fmt.Fprintf(g.stderr, "sessioncache: serving the credentials of profile %s on %s until interrupted\n", profile, s.url)
+	fmt.Fprintf(g.stderr, "sessioncache: serving the credentials of profile %s on %s until interrupted\n", g.quotedProfile(), s.url)
 	warnDefaultProfile(ctx, g.stderr)
 	<-ctx.Done()
 	return nil
