@@ -156,6 +156,7 @@ func withMFA(ctx context.Context, serial string, tp TokenProvider, profile strin
 	if serial == "" {
 		return explainSTSError(call(""), serial, profile)
 	}
+	setLockNote(ctx, "waiting for an MFA code for "+serial)
 	attempts := 1
 	ask := func() (string, bool, error) {
 		code, err := tp(ctx, serial)

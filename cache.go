@@ -1,21 +1,16 @@
 package sessioncache
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // Errors a FileCache returns. All of them mean a cache miss to a provider.
@@ -52,8 +47,13 @@ type FileCacheOptions struct {
 	// Default: a logger that discards everything.
 	Logger *slog.Logger
 	// OnWait is called once when Lock has waited a second for another
-	// process, with that process's id (0 when unknown). Default: nothing.
-	OnWait func(pid int)
+	// process, with what that process says of itself. Default: nothing.
+	OnWait func(holder LockHolder)
+	// LockTimeout is how long Lock waits for another process before it
+	// gives up with a *LockTimeoutError; a context's deadline ends the
+	// wait too. A negative value waits until the context is done.
+	// Default: DefaultLockTimeout (5 minutes).
+	LockTimeout time.Duration
 }
 
 // FileCache is the AWS CLI's JSON file cache: one <key>.json file per
@@ -182,76 +182,6 @@ func (c *FileCache) List() ([]ListedEntry, error) {
 		out = append(out, le)
 	}
 	return out, nil
-}
-
-// Lock takes the cross-process lock of key, a <key>.lock file beside the
-// entry, waiting until its holder releases it or ctx is done. The kernel
-// frees the lock of a process that dies, so a crashed holder never blocks
-// anyone. The caller must call unlock.
-func (c *FileCache) Lock(ctx context.Context, key string) (unlock func(), err error) {
-	if err := c.mkdir(); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(c.dir, sanitizeKey(key)+".lock")
-	// A lock file planted as a symbolic link must not make this process
-	// create, or write its pid into, the file it points to.
-	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDONLY|oNoFollow), flock.SetPermissions(0o600))
-	start := time.Now()
-	delay := 5 * time.Millisecond
-	notified := false
-	for {
-		ok, err := fl.TryLock()
-		if err != nil {
-			return nil, fmt.Errorf("sessioncache: lock cache entry: %w", err)
-		}
-		if ok {
-			break
-		}
-		if !notified && time.Since(start) >= lockWaitNotice {
-			notified = true
-			if c.opts.OnWait != nil {
-				c.opts.OnWait(readPID(path))
-			}
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("sessioncache: wait for cache lock: %w", ctx.Err())
-		case <-t.C:
-		}
-		delay = min(delay*2, 100*time.Millisecond)
-	}
-	writePID(path)
-	return func() { _ = fl.Unlock() }, nil
-}
-
-// lockWaitNotice is how long Lock waits before it calls OnWait: long
-// enough that a holder that only reads and writes the cache is never
-// reported, short enough that a person waiting learns why.
-var lockWaitNotice = time.Second
-
-// writePID records the lock holder's pid so that waiting processes can
-// say whom they wait for. It is best effort: on Windows the lock itself
-// keeps other handles from writing.
-func writePID(path string) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC|oNoFollow, 0o600)
-	if err != nil {
-		return
-	}
-	_, _ = f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
-	_ = f.Close()
-}
-
-func readPID(path string) int {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, 32))
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return pid
 }
 
 func (c *FileCache) mkdir() error {

@@ -30,9 +30,15 @@ type Loader struct {
 	// Default: discard.
 	Logger *slog.Logger
 	// OnWait is called when another process holds an entry's lock for more
-	// than a second, typically while its user types an MFA code. Default:
-	// a one-line note on the terminal.
-	OnWait func(pid int)
+	// than a second, typically while its user types an MFA code, with what
+	// that process says of itself. Default: a one-line note on the
+	// terminal, or a warning to Logger when there is none.
+	OnWait func(holder LockHolder)
+	// LockTimeout is how long to wait for another process that holds an
+	// entry's lock before failing with a *LockTimeoutError; the context's
+	// deadline ends the wait too. Negative: no limit but the context.
+	// Default: DefaultLockTimeout (5 minutes).
+	LockTimeout time.Duration
 	// ChainMFASession assumes the role of a profile whose source_profile
 	// is an MFA session profile (long-term keys and mfa_serial, no
 	// role_arn) with the source's cached MFA session, and sends no MFA code

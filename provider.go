@@ -79,17 +79,21 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		if e := p.lookup(key); e != nil {
 			return e.AWSCredentials(p.opts.Source), nil
 		}
-		unlock, err := c.Lock(ctx, key)
+		l, err := c.lock(ctx, key, "fetching new credentials")
+		var timeout *LockTimeoutError
 		switch {
 		case err == nil:
-			defer unlock()
+			defer l.release()
 			// Whoever held the lock may have written a fresh entry.
 			if e := p.lookup(key); e != nil {
 				return e.AWSCredentials(p.opts.Source), nil
 			}
-		case ctx.Err() != nil:
+			ctx = context.WithValue(ctx, lockNoteKey{}, l.note)
+		case ctx.Err() != nil, errors.As(err, &timeout):
 			return aws.Credentials{}, err
 		default:
+			// Fetching is safe without the lock; only a stampede is not
+			// kept off.
 			p.opts.Logger.Debug("fetching without the cache lock", "key", key, "error", err.Error())
 		}
 	}

@@ -75,13 +75,12 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 		}
 		onWait := l.OnWait
 		if onWait == nil {
-			onWait = func(pid int) {
-				tellTerminal(fmt.Sprintf("waiting for another sessioncache process (pid %d) to finish MFA", pid))
-			}
+			onWait = func(h LockHolder) { tellWaiting(r.logger, h) }
 		}
 		r.cache = NewFileCache(dir, func(o *FileCacheOptions) {
 			o.Logger = r.logger
 			o.OnWait = onWait
+			o.LockTimeout = l.LockTimeout
 		})
 	}
 	return r, nil

@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -71,6 +72,7 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 	pf.StringVar(&g.cacheDir, "cache-dir", "", "credential cache `directory` (default $SESSIONCACHE_DIR, else ~/.aws/cli/cache)")
 	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking at the terminal")
 	pf.BoolVar(&g.debug, "debug", false, "log what happens to standard error (secrets are never logged)")
+	pf.DurationVar(&g.lockTimeout, "lock-timeout", sessioncache.DefaultLockTimeout, "how long to wait for another process refreshing the same session (`duration`)")
 	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		names, _ := profileNames()
 		return names, cobra.ShellCompDirectiveNoFileComp
@@ -94,6 +96,8 @@ type globals struct {
 	cacheDir string
 	mfaToken string
 	debug    bool
+	// lockTimeout bounds the wait for another process's lock.
+	lockTimeout time.Duration
 
 	// profileFlag is set when --profile was given on the command line.
 	profileFlag bool
@@ -141,11 +145,17 @@ func (g *globals) debugLogger() *slog.Logger {
 
 // loader returns the Loader the global flags describe.
 func (g *globals) loader() *sessioncache.Loader {
-	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger()}
+	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), LockTimeout: g.lockTimeout, OnWait: g.onWait}
 	if code := g.mfaToken; code != "" {
 		l.TokenProvider = func(context.Context, string) (string, error) { return code, nil }
 	}
 	return l
+}
+
+// onWait says on standard error whom the command waits for, terminal or
+// not, so that a run that seems stuck explains itself.
+func (g *globals) onWait(h sessioncache.LockHolder) {
+	fmt.Fprintf(g.stderr, "sessioncache: waiting for %s, which is refreshing the same session (giving up after %v; see --lock-timeout)\n", h, g.lockTimeout)
 }
 
 // cacheDirPath returns the cache directory: --cache-dir, else the
@@ -220,6 +230,10 @@ func (g *globals) explain(err error) error {
 			return usageErrorf("no profile given, and %s defines none: add one, then pass --profile (or set AWS_PROFILE)", configFile)
 		}
 		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", strings.Join(names, ", "))
+	}
+	var lockTimeout *sessioncache.LockTimeoutError
+	if errors.As(err, &lockTimeout) {
+		return lockTimeout
 	}
 	var noCode *sessioncache.MFACodeUnavailableError
 	if errors.As(err, &noCode) {

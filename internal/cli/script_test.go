@@ -98,6 +98,7 @@ func TestScripts(t *testing.T) {
 			"entry":    cmdEntry,
 			"emptydir": cmdEmptyDir,
 			"noleak":   cmdNoLeak,
+			"holdlock": cmdHoldLock,
 		},
 	})
 }
@@ -274,6 +275,32 @@ func cmdEntry(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Check(sessioncache.NewFileCache(dir).Set(pe.Key, e))
+}
+
+// cmdHoldLock takes the lock of the entry of a profile, as another process
+// refreshing it would, and holds it until the script ends:
+//
+//	holdlock PROFILE
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: holdlock PROFILE")
+	}
+	dir := ts.Getenv("SESSIONCACHE_DIR")
+	if dir == "" {
+		dir = filepath.Join(ts.Getenv("HOME"), ".aws", "cli", "cache")
+	}
+	l := &sessioncache.Loader{CacheDir: dir}
+	pes, err := l.ProfileEntries(context.Background(),
+		config.WithSharedConfigProfile(args[0]),
+		config.WithSharedConfigFiles([]string{ts.Getenv("AWS_CONFIG_FILE")}),
+		config.WithSharedCredentialsFiles([]string{ts.Getenv("AWS_SHARED_CREDENTIALS_FILE")}))
+	ts.Check(err)
+	if len(pes) == 0 {
+		ts.Fatalf("holdlock: profile %s assumes no role", args[0])
+	}
+	unlock, err := sessioncache.NewFileCache(dir).Lock(context.Background(), pes[len(pes)-1].Key)
+	ts.Check(err)
+	ts.Defer(unlock)
 }
 
 // cmdEmptyDir checks that a directory holds nothing:
