@@ -177,9 +177,9 @@ func selectProfile(ctx context.Context, lo *config.LoadOptions) (*config.SharedC
 }
 
 // cachesCredentials reports whether the credentials of a profile, as the
-// SDK resolves it, are temporary ones this package caches: an assumed role
-// (of any source), a web identity role, SSO role credentials, or an MFA
-// session.
+// SDK resolves it, are temporary ones this package caches (an assumed role
+// of any source, a web identity role, SSO role credentials, or an MFA
+// session), or come from credential_process.
 func cachesCredentials(sc *config.SharedConfig) bool {
 	switch {
 	case sc.RoleARN != "":
@@ -190,7 +190,16 @@ func cachesCredentials(sc *config.SharedConfig) bool {
 		// Without role_arn the SDK refuses these; let it.
 		return false
 	}
-	return ssoComplete(sc)
+	// credential_process is not cached, but run here: the SDK's errors
+	// quote its output, secret key and all.
+	return ssoComplete(sc) || usesProcess(sc)
+}
+
+// usesProcess reports whether the SDK would take a profile's credentials
+// from its credential_process: no SSO or login settings come first.
+func usesProcess(sc *config.SharedConfig) bool {
+	return sc.CredentialProcess != "" && sc.LoginSession == "" && sc.SSOSessionName == "" &&
+		sc.SSORegion == "" && sc.SSOAccountID == "" && sc.SSOStartURL == "" && sc.SSORoleName == ""
 }
 
 // isMFASession reports whether a profile's long-term keys make an MFA

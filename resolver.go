@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
-	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
@@ -35,6 +34,7 @@ type resolver struct {
 	cacheOpts       func(*aws.CredentialsCacheOptions)
 	webIdentityOpts func(*stscreds.WebIdentityRoleOptions)
 	ssoTokenOpts    func(*ssocreds.SSOTokenProviderOptions)
+	loadOpts        *config.LoadOptions
 	// keysOnly makes fetchers without service clients, for their keys.
 	keysOnly bool
 }
@@ -49,6 +49,7 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 		cacheOpts:       lo.CredentialsCacheOptions,
 		webIdentityOpts: lo.WebIdentityRoleCredentialOptions,
 		ssoTokenOpts:    lo.SSOTokenProviderOptions,
+		loadOpts:        lo,
 	}
 	if r.window == 0 {
 		r.window = DefaultExpiryWindow
@@ -128,8 +129,8 @@ func (r *resolver) plan(sc *config.SharedConfig, asSource bool) ([]step, error) 
 		return []step{{KindWebIdentity, sc}}, nil
 	case ssoComplete(sc):
 		steps = []step{{KindSSO, sc}}
-	case sc.CredentialProcess != "" && sc.RoleARN != "":
-		// The SDK assumes the role with what the process gives.
+	case usesProcess(sc):
+		// Run here, not by the SDK, whose errors quote the output.
 		steps = []step{{stepProcess, sc}}
 	case sc.RoleARN != "":
 		return nil, fmt.Errorf("sessioncache: profile %s sets role_arn but no source_profile, credential_source, credential_process, web_identity_token_file or SSO settings", sc.Profile)
@@ -161,7 +162,7 @@ func (r *resolver) resolve(ctx context.Context, cfg aws.Config, sc *config.Share
 		case stepSDK:
 			p, err = r.sdkCredentials(ctx, s.sc.Profile)
 		case stepProcess:
-			p = processcreds.NewProvider(s.sc.CredentialProcess)
+			p = newProcessProvider(s.sc, r.loadOpts)
 		default:
 			var f Fetcher
 			fromSession := i > 0 && steps[i-1].kind == KindMFASession

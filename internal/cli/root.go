@@ -216,6 +216,10 @@ func (g *globals) credentials(ctx context.Context) (aws.Credentials, error) {
 func (g *globals) explain(err error) error {
 	profile, chosen := g.profileName()
 	g.logger().Debug("loading credentials failed", "profile", profile, "error", err.Error())
+	// The SDK's memory cache adds nothing a person needs.
+	if inner := errors.Unwrap(err); inner != nil && strings.HasPrefix(err.Error(), "failed to refresh cached credentials, ") {
+		err = inner
+	}
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) {
 		if missing.Profile != profile {
