@@ -1,6 +1,7 @@
 package sessioncache
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -139,6 +140,39 @@ func (c *FileCache) Delete(key string) error {
 	}
 	return nil
 }
+
+// DeleteIf removes key's entry when keep is nil or, read again under the
+// entry's lock, keep reports that it should go (e is nil when err is set,
+// as from Get). Deciding from an earlier read would remove an entry that
+// another process refreshed meanwhile. It reports whether it removed the
+// entry; a missing entry is not an error.
+func (c *FileCache) DeleteIf(ctx context.Context, key string, remove func(e *Entry, err error) bool) (bool, error) {
+	unlock, err := c.Lock(ctx, key)
+	switch {
+	case err == nil:
+		defer unlock()
+	case remove != nil:
+		return false, err
+	}
+	if remove != nil {
+		e, err := c.Get(key)
+		if errors.Is(err, ErrNotCached) || !remove(e, err) {
+			return false, nil
+		}
+	}
+	testHookBeforeDelete(key)
+	if err := c.Delete(key); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// testHookBeforeDelete is called by DeleteIf after its decision, so that
+// tests can race it.
+var testHookBeforeDelete = func(key string) {}
 
 // ListedEntry is one file of the cache directory.
 type ListedEntry struct {
