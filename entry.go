@@ -71,30 +71,6 @@ const maxEntrySize = 1 << 20
 // ErrDamagedEntry is wrapped by the errors of entries that cannot be used.
 var ErrDamagedEntry = errors.New("damaged cache entry")
 
-type fileEntry struct {
-	ProviderType    *string           `json:"ProviderType"`
-	Credentials     *fileCredentials  `json:"Credentials"`
-	AssumedRoleUser *fileAssumedRole  `json:"AssumedRoleUser"`
-	Metadata        *fileResponseMeta `json:"ResponseMetadata"`
-}
-
-type fileCredentials struct {
-	AccessKeyID     *string `json:"AccessKeyId"`
-	SecretAccessKey *string `json:"SecretAccessKey"`
-	SessionToken    *string `json:"SessionToken"`
-	Expiration      *string `json:"Expiration"`
-	AccountID       *string `json:"AccountId"`
-}
-
-type fileAssumedRole struct {
-	AssumedRoleID string `json:"AssumedRoleId"`
-	ARN           string `json:"Arn"`
-}
-
-type fileResponseMeta struct {
-	RequestID string `json:"RequestId"`
-}
-
 var knownFields = map[string]bool{"ProviderType": true, "Credentials": true, "AssumedRoleUser": true, "ResponseMetadata": true}
 
 // DecodeEntry parses a cache file. Any problem (not JSON, wrong types,
@@ -111,44 +87,76 @@ func DecodeEntry(data []byte) (*Entry, error) {
 	if raw == nil {
 		return nil, fmt.Errorf("%w: not a JSON object", ErrDamagedEntry)
 	}
-	var f fileEntry
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, jsonProblem(err))
-	}
-	c := f.Credentials
-	switch {
-	case c == nil:
+	// Field names match exactly, as in botocore: encoding/json would also
+	// take "credentials" for "Credentials", so each object is read as a
+	// map and its members picked by name.
+	credsRaw, ok := raw["Credentials"]
+	if !ok || string(credsRaw) == "null" {
 		return nil, fmt.Errorf("%w: no Credentials", ErrDamagedEntry)
-	case c.AccessKeyID == nil || *c.AccessKeyID == "":
-		return nil, fmt.Errorf("%w: no AccessKeyId", ErrDamagedEntry)
-	case c.SecretAccessKey == nil || *c.SecretAccessKey == "":
-		return nil, fmt.Errorf("%w: no SecretAccessKey", ErrDamagedEntry)
-	case c.SessionToken == nil || *c.SessionToken == "":
-		return nil, fmt.Errorf("%w: no SessionToken", ErrDamagedEntry)
-	case c.Expiration == nil:
+	}
+	var creds map[string]json.RawMessage
+	if err := json.Unmarshal(credsRaw, &creds); err != nil || creds == nil {
+		return nil, fmt.Errorf("%w: field Credentials is not an object", ErrDamagedEntry)
+	}
+	var c EntryCredentials
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{
+		{"AccessKeyId", &c.AccessKeyID},
+		{"SecretAccessKey", &c.SecretAccessKey},
+		{"SessionToken", &c.SessionToken},
+	} {
+		v, err := stringMember(creds, f.name)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil || *v == "" {
+			return nil, fmt.Errorf("%w: no %s", ErrDamagedEntry, f.name)
+		}
+		*f.dst = *v
+	}
+	expText, err := stringMember(creds, "Expiration")
+	if err != nil {
+		return nil, err
+	}
+	if expText == nil {
 		return nil, fmt.Errorf("%w: no Expiration", ErrDamagedEntry)
 	}
-	exp, err := ParseExpiration(*c.Expiration)
-	if err != nil {
+	if c.Expiration, err = ParseExpiration(*expText); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, err)
 	}
-	e := &Entry{Credentials: EntryCredentials{
-		AccessKeyID:     *c.AccessKeyID,
-		SecretAccessKey: *c.SecretAccessKey,
-		SessionToken:    *c.SessionToken,
-		Expiration:      exp,
-	}}
-	if c.AccountID != nil {
-		e.Credentials.AccountID = *c.AccountID
+	if v, err := stringMember(creds, "AccountId"); err != nil {
+		return nil, err
+	} else if v != nil {
+		c.AccountID = *v
 	}
-	if f.ProviderType != nil {
-		e.ProviderType = *f.ProviderType
+	e := &Entry{Credentials: c}
+	if v, err := stringMember(raw, "ProviderType"); err != nil {
+		return nil, err
+	} else if v != nil {
+		e.ProviderType = *v
 	}
-	if f.AssumedRoleUser != nil {
-		e.AssumedRoleUser = &AssumedRoleUser{AssumedRoleID: f.AssumedRoleUser.AssumedRoleID, ARN: f.AssumedRoleUser.ARN}
+	if obj, err := objectMember(raw, "AssumedRoleUser"); err != nil {
+		return nil, err
+	} else if obj != nil {
+		e.AssumedRoleUser = &AssumedRoleUser{}
+		for name, dst := range map[string]*string{"AssumedRoleId": &e.AssumedRoleUser.AssumedRoleID, "Arn": &e.AssumedRoleUser.ARN} {
+			if v, err := stringMember(obj, name); err != nil {
+				return nil, err
+			} else if v != nil {
+				*dst = *v
+			}
+		}
 	}
-	if f.Metadata != nil {
-		e.RequestID = f.Metadata.RequestID
+	if obj, err := objectMember(raw, "ResponseMetadata"); err != nil {
+		return nil, err
+	} else if obj != nil {
+		if v, err := stringMember(obj, "RequestId"); err != nil {
+			return nil, err
+		} else if v != nil {
+			e.RequestID = *v
+		}
 	}
 	for k, v := range raw {
 		if !knownFields[k] {
@@ -159,6 +167,34 @@ func DecodeEntry(data []byte) (*Entry, error) {
 		}
 	}
 	return e, nil
+}
+
+// stringMember returns the string member name of obj, nil when it is
+// absent or null.
+func stringMember(obj map[string]json.RawMessage, name string) (*string, error) {
+	v, ok := obj[name]
+	if !ok || string(v) == "null" {
+		return nil, nil
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		return nil, fmt.Errorf("%w: field %s is not a string", ErrDamagedEntry, name)
+	}
+	return &s, nil
+}
+
+// objectMember returns the object member name of obj, nil when it is
+// absent or null.
+func objectMember(obj map[string]json.RawMessage, name string) (map[string]json.RawMessage, error) {
+	v, ok := obj[name]
+	if !ok || string(v) == "null" {
+		return nil, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(v, &m); err != nil {
+		return nil, fmt.Errorf("%w: field %s is not an object", ErrDamagedEntry, name)
+	}
+	return m, nil
 }
 
 // jsonProblem describes a decoding error without quoting the input, which
