@@ -169,11 +169,8 @@ func selectProfile(ctx context.Context, lo *config.LoadOptions) (*config.SharedC
 	if profile == "" {
 		profile = config.DefaultSharedConfigProfile
 	}
-	sc, err := config.LoadSharedConfigProfile(ctx, profile, sharedFiles(lo, &env))
-	if err != nil {
-		return nil, err
-	}
-	return &sc, nil
+	files := sharedFiles(lo, &env)
+	return loadProfile(ctx, readSharedConfig(sharedFileNames(files)), profile, files)
 }
 
 // cachesCredentials reports whether the credentials of a profile, as the
