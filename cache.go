@@ -10,7 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -198,24 +201,64 @@ func (c *FileCache) List() ([]ListedEntry, error) {
 		}
 		return nil, fmt.Errorf("sessioncache: list cache: %w", err)
 	}
-	var out []ListedEntry
+	var keys []string
 	for _, d := range dirents {
-		name := d.Name()
-		key, ok := strings.CutSuffix(name, ".json")
-		if !ok || key == "" || d.IsDir() {
-			continue
+		key, ok := strings.CutSuffix(d.Name(), ".json")
+		if ok && key != "" && !d.IsDir() {
+			keys = append(keys, key)
 		}
-		le := ListedEntry{Key: key}
-		if info, err := d.Info(); err == nil {
-			le.ModTime = info.ModTime()
-		}
-		le.Entry, le.Err = c.Get(key)
-		if errors.Is(le.Err, ErrNotCached) {
-			continue // removed since ReadDir
-		}
-		out = append(out, le)
 	}
-	return out, nil
+	// The directory is checked once, not once per entry.
+	dirErr := checkTrusted(c.dir, true)
+	out := make([]ListedEntry, len(keys))
+	found := make([]bool, len(keys))
+	// Reading is mostly waiting for the file system: share it out.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 8) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(keys) {
+					return
+				}
+				out[i], found[i] = c.listed(keys[i], dirErr)
+			}
+		})
+	}
+	wg.Wait()
+	n := 0
+	for i := range out {
+		if found[i] {
+			out[n] = out[i]
+			n++
+		}
+	}
+	return out[:n], nil
+}
+
+// listed reads key's entry for List; ok is false when it has gone since
+// the directory was read.
+func (c *FileCache) listed(key string, dirErr error) (le ListedEntry, ok bool) {
+	le.Key = key
+	path := c.Path(key)
+	if dirErr != nil {
+		le.Err = fmt.Errorf("sessioncache: read %s: %w", path, dirErr)
+		return le, true
+	}
+	data, mod, err := readEntryIn(path)
+	le.ModTime = mod
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return le, false
+	case err != nil:
+		le.Err = fmt.Errorf("sessioncache: read %s: %w", path, err)
+	default:
+		if le.Entry, err = DecodeEntry(data); err != nil {
+			le.Err = fmt.Errorf("sessioncache: %s: %w", path, err)
+		}
+	}
+	return le, true
 }
 
 func (c *FileCache) mkdir() error {

@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // readEntryFile reads an entry that only the current user could have
@@ -19,29 +20,37 @@ func readEntryFile(dir, path string) ([]byte, error) {
 	if err := checkTrusted(dir, true); err != nil {
 		return nil, err
 	}
+	data, _, err := readEntryIn(path)
+	return data, err
+}
+
+// readEntryIn is readEntryFile in a directory already checked. It also
+// returns when the file was last written.
+func readEntryIn(path string) ([]byte, time.Time, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if isSymlinkErr(err) {
-			return nil, fmt.Errorf("%w: a symbolic link", ErrUntrustedEntry)
+			return nil, time.Time{}, fmt.Errorf("%w: a symbolic link", ErrUntrustedEntry)
 		}
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
+		return nil, time.Time{}, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
 	}
 	if err := trustedOwner(info, false); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	if info.Mode().Perm()&0o077 != 0 {
 		// Others could read it; it is still ours, so close that door.
 		_ = f.Chmod(0o600)
 	}
-	return io.ReadAll(io.LimitReader(f, maxEntrySize+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxEntrySize+1))
+	return data, info.ModTime(), err
 }
 
 func checkTrusted(dir string, isDir bool) error {

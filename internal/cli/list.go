@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache"
 	"github.com/spf13/cobra"
 )
@@ -164,21 +163,14 @@ func newRow(cache *sessioncache.FileCache, le sessioncache.ListedEntry, owners [
 // files define, whose settings make it. Two profiles with the same role
 // settings share a key, and both are named.
 func keyOwners(ctx context.Context, g *globals, dir string) map[string][]sessioncache.ProfileEntry {
-	names, err := profileNames()
 	logger := g.debugLogger()
+	l := &sessioncache.Loader{CacheDir: dir, Logger: logger}
+	all, err := l.AllProfileEntries(ctx)
 	if err != nil && logger != nil {
 		logger.Debug("cannot read the profiles", "error", err.Error())
 	}
-	l := &sessioncache.Loader{CacheDir: dir, Logger: logger}
 	owners := make(map[string][]sessioncache.ProfileEntry)
-	for _, name := range names {
-		pes, err := l.ProfileEntries(ctx, config.WithSharedConfigProfile(name))
-		if err != nil {
-			if logger != nil {
-				logger.Debug("skipping profile", "profile", name, "error", err.Error())
-			}
-			continue
-		}
+	for _, pes := range all {
 		for _, pe := range pes {
 			if pe.Profile == "" {
 				continue // a web identity of the environment
