@@ -101,7 +101,10 @@ func (c *FileCache) Get(key string) (*Entry, error) {
 			return nil, fmt.Errorf("sessioncache: %s: %w", key, ErrNotCached)
 		}
 		if errors.Is(err, ErrUntrustedEntry) {
-			c.opts.Logger.Warn("ignoring cache entry", "path", path, "reason", err.Error())
+			// The error names the file and the fix.
+			err = fmt.Errorf("sessioncache: not using the cached credentials: %w", err)
+			c.warnOnce(err.Error(), err.Error())
+			return nil, err
 		}
 		return nil, fmt.Errorf("sessioncache: read %s: %w", path, err)
 	}
@@ -128,7 +131,11 @@ func (c *FileCache) Set(key string, e *Entry) error {
 	if err := checkTrusted(c.dir, true); err != nil {
 		return fmt.Errorf("sessioncache: write cache entry: %w", err)
 	}
-	if err := writeFileAtomic(c.Path(key), data); err != nil {
+	path := c.Path(key)
+	if info, err := os.Lstat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("sessioncache: write cache entry: %s is a directory, so nothing is cached for this key and every run fetches again: remove it (rmdir %s)", path, path)
+	}
+	if err := writeFileAtomic(path, data); err != nil {
 		return fmt.Errorf("sessioncache: write cache entry: %w", err)
 	}
 	c.removeStaleTemp()
@@ -243,7 +250,7 @@ func (c *FileCache) listed(key string, dirErr error) (le ListedEntry, ok bool) {
 	le.Key = key
 	path := c.Path(key)
 	if dirErr != nil {
-		le.Err = fmt.Errorf("sessioncache: read %s: %w", path, dirErr)
+		le.Err = fmt.Errorf("sessioncache: %w", dirErr)
 		return le, true
 	}
 	data, mod, err := readEntryIn(path)
@@ -251,14 +258,28 @@ func (c *FileCache) listed(key string, dirErr error) (le ListedEntry, ok bool) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return le, false
+	case errors.Is(err, ErrUntrustedEntry):
+		le.Err = fmt.Errorf("sessioncache: %w", err)
 	case err != nil:
 		le.Err = fmt.Errorf("sessioncache: read %s: %w", path, err)
 	default:
 		if le.Entry, err = DecodeEntry(data); err != nil {
-			le.Err = fmt.Errorf("sessioncache: %s: %w", path, err)
+			le.Err = fmt.Errorf("sessioncache: %s: %w; the next refresh replaces it", path, err)
 		}
 	}
 	return le, true
+}
+
+// warned holds the topics of the warnings given so far.
+var warned sync.Map
+
+// warnOnce gives the logger msg as a warning, once per process and topic:
+// a run reads an entry several times, through several caches, and one
+// warning says it all.
+func (c *FileCache) warnOnce(topic, msg string) {
+	if _, dup := warned.LoadOrStore(topic, true); !dup {
+		c.opts.Logger.Warn(msg)
+	}
 }
 
 func (c *FileCache) mkdir() error {

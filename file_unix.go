@@ -30,7 +30,7 @@ func readEntryIn(path string) ([]byte, time.Time, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if isSymlinkErr(err) {
-			return nil, time.Time{}, fmt.Errorf("%w: a symbolic link", ErrUntrustedEntry)
+			return nil, time.Time{}, fmt.Errorf("%w: %s is a symbolic link, which anyone able to write the directory could have planted: remove it (rm %s)", ErrUntrustedEntry, path, path)
 		}
 		return nil, time.Time{}, err
 	}
@@ -42,7 +42,7 @@ func readEntryIn(path string) ([]byte, time.Time, error) {
 	if !info.Mode().IsRegular() {
 		return nil, time.Time{}, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
 	}
-	if err := trustedOwner(info, false); err != nil {
+	if err := trustedOwner(info, path, false); err != nil {
 		return nil, time.Time{}, err
 	}
 	if info.Mode().Perm()&0o077 != 0 {
@@ -59,23 +59,25 @@ func checkTrusted(dir string, isDir bool) error {
 		return err
 	}
 	if info.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("%w: directory %s is a symbolic link", ErrUntrustedEntry, dir)
+		return fmt.Errorf("%w: the cache directory %s is a symbolic link, which could lead reads and writes elsewhere: make it a directory of its own", ErrUntrustedEntry, dir)
 	}
-	return trustedOwner(info, isDir)
+	return trustedOwner(info, dir, isDir)
 }
 
-func trustedOwner(info os.FileInfo, isDir bool) error {
-	what := "file"
+// trustedOwner checks the owner and mode of path; its errors say what to
+// do about it.
+func trustedOwner(info os.FileInfo, path string, isDir bool) error {
+	what, mode, remove := "file", "600", "remove it (rm "+path+")"
 	if isDir {
-		what = "directory"
+		what, mode, remove = "cache directory", "700", "use a cache directory of your own (--cache-dir or SESSIONCACHE_DIR)"
 	}
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("%w: %s owned by uid %d", ErrUntrustedEntry, what, st.Uid)
+		return fmt.Errorf("%w: the %s %s belongs to uid %d, not to you: %s", ErrUntrustedEntry, what, path, st.Uid, remove)
 	}
 	perm := info.Mode().Perm()
 	if perm&0o002 != 0 || (perm&0o020 != 0 && !(ok && privateGroup(st.Gid))) {
-		return fmt.Errorf("%w: %s writable by group or others (mode %04o)", ErrUntrustedEntry, what, perm)
+		return fmt.Errorf("%w: the %s %s is writable by group or others (mode %04o): run chmod %s %s", ErrUntrustedEntry, what, path, perm, mode, path)
 	}
 	return nil
 }

@@ -32,8 +32,8 @@ func openLockFile(dir, name string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := trustedOwner(info, true); err != nil {
-		return nil, fmt.Errorf("%w (in %s)", err, dir)
+	if err := trustedOwner(info, dir, true); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dir, name)
 	fd, err := unix.Openat(dfd, name, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
@@ -59,8 +59,8 @@ func openLockFile(dir, name string) (*os.File, error) {
 	default:
 		if info, serr := f.Stat(); serr != nil {
 			err = serr
-		} else if terr := trustedOwner(info, false); terr != nil {
-			err = fmt.Errorf("%w (%s)", terr, path)
+		} else if terr := trustedOwner(info, path, false); terr != nil {
+			err = terr
 		}
 	}
 	if err != nil {

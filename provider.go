@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -53,9 +53,8 @@ type ProviderOptions struct {
 // concurrent use. Wrap it in aws.NewCredentialsCache to keep credentials
 // in memory between calls, as LoadDefaultConfig does.
 type Provider struct {
-	fetcher  Fetcher
-	opts     ProviderOptions
-	warnOnce sync.Once
+	fetcher Fetcher
+	opts    ProviderOptions
 }
 
 // NewProvider returns a Provider for the credentials f fetches.
@@ -103,10 +102,13 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	if c != nil {
 		if err := c.Set(key, e); err != nil {
-			// The credentials are good; only the next process loses.
-			p.warnOnce.Do(func() {
-				p.opts.Logger.Warn("could not write the credential cache", "error", err.Error())
-			})
+			// The credentials are good; only the next process loses. An
+			// untrusted directory was reported when it was read.
+			if errors.Is(err, ErrUntrustedEntry) {
+				p.opts.Logger.Debug("not writing the cache", "error", err.Error())
+			} else {
+				c.warnOnce("write "+c.Path(key), "sessioncache: could not save the new credentials, so the next run fetches them again: " + strings.TrimPrefix(err.Error(), "sessioncache: "))
+			}
 		} else {
 			p.opts.Logger.Debug("cache entry written", "key", key, "expires", e.Credentials.Expiration)
 		}

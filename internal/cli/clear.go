@@ -60,14 +60,8 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 	}
 	var keys map[string]bool
 	if sel.profile != "" {
-		l := &sessioncache.Loader{CacheDir: dir, Logger: g.logger()}
-		pes, err := l.ProfileEntries(ctx, config.WithSharedConfigProfile(sel.profile))
-		if err != nil {
-			return g.explain(err)
-		}
-		keys = make(map[string]bool)
-		for _, pe := range pes {
-			keys[pe.Key] = true
+		if keys, err = profileKeys(ctx, g, dir, sel.profile); err != nil {
+			return err
 		}
 	}
 	rows, err := cacheRows(ctx, g, dir, timeNow())
@@ -118,6 +112,21 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 		_, err = fmt.Fprintf(w, "No cache entries in %s.\n", dir)
 	}
 	return err
+}
+
+// profileKeys returns the keys of the entries a profile uses, every hop
+// of its chain.
+func profileKeys(ctx context.Context, g *globals, dir, profile string) (map[string]bool, error) {
+	l := &sessioncache.Loader{CacheDir: dir, Logger: g.logger()}
+	pes, err := l.ProfileEntries(ctx, config.WithSharedConfigProfile(profile))
+	if err != nil {
+		return nil, g.explain(err)
+	}
+	keys := make(map[string]bool)
+	for _, pe := range pes {
+		keys[pe.Key] = true
+	}
+	return keys, nil
 }
 
 // testHookAfterRows is called when clear has read the cache, before it

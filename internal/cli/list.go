@@ -30,7 +30,7 @@ const (
 func newListCommand(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list [--json]",
+		Use:   "list [-p PROFILE] [--json]",
 		Short: "List the cached sessions, without their secrets",
 		Long: `List shows one row per entry of the credential cache: the profiles of
 the shared config whose entry it is, the kind of credentials, the role
@@ -42,7 +42,9 @@ session's ARN, the account, when it expires, and its state:
   damaged         not an entry the AWS CLI or sessioncache can read
   untrusted       writable by others or not owned by you: never used
 
-No secret is shown. --json prints the same as an array of objects.`,
+With -p, only the entries that profile uses are shown, every hop of its
+role chain. No secret is shown. --json prints the same as an array of
+objects.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runList(cmd.Context(), g, asJSON, cmd.OutOrStdout())
@@ -61,8 +63,21 @@ func runList(ctx context.Context, g *globals, asJSON bool, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	profile := ""
+	if g.profileFlag {
+		profile, _ = g.profileName()
+		keys, err := profileKeys(ctx, g, dir, profile)
+		if err != nil {
+			return err
+		}
+		rows = slices.DeleteFunc(rows, func(r listRow) bool { return !keys[r.Key] })
+	}
 	if asJSON {
 		return writeRowsJSON(w, rows)
+	}
+	if len(rows) == 0 && profile != "" {
+		_, err := fmt.Fprintf(w, "No cached credentials of profile %s in %s.\n", profile, dir)
+		return err
 	}
 	if len(rows) == 0 {
 		_, err := fmt.Fprintf(w, "No cached credentials in %s.\n", dir)
@@ -265,7 +280,24 @@ func writeRowsTable(w io.Writer, rows []listRow) error {
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", profilesText(r), dash(r.Kind), dash(r.ARN), dash(r.Account), dash(r.expires), r.State)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Each problem names its file and says what to do.
+	first := true
+	for _, r := range rows {
+		if r.Problem == "" {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w)
+			first = false
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s\n", r.State, r.Problem); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeRowsJSON(w io.Writer, rows []listRow) error {

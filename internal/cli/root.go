@@ -125,13 +125,12 @@ func (g *globals) profileName() (name string, chosen bool) {
 // logger returns the --debug logger, and otherwise one that shows only
 // warnings.
 func (g *globals) logger() *slog.Logger {
-	level := slog.LevelDebug
 	if !g.debug {
 		// Warnings (an entry that is not trusted, a cache that cannot be
 		// written) explain a prompt that would otherwise be a surprise.
-		level = slog.LevelWarn
+		return newWarnLogger(g.stderr)
 	}
-	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // debugLogger returns the --debug logger or nil, for commands whose output
