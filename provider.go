@@ -107,7 +107,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			if errors.Is(err, ErrUntrustedEntry) {
 				p.opts.Logger.Debug("not writing the cache", "error", err.Error())
 			} else {
-				c.warnOnce("write "+c.Path(key), "sessioncache: could not save the new credentials, so the next run fetches them again: " + strings.TrimPrefix(err.Error(), "sessioncache: "))
+				c.warnOnce("write "+c.Path(key), "sessioncache: could not save the new credentials, so the next run fetches them again: "+strings.TrimPrefix(err.Error(), "sessioncache: "))
 			}
 		} else {
 			p.opts.Logger.Debug("cache entry written", "key", key, "expires", e.Credentials.Expiration)
