@@ -2,6 +2,7 @@ package sessioncache
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -92,6 +93,11 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) 
 // config.WithSSOTokenProviderOptions.
 func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	lo, sc, err := cachedProfile(ctx, optFns)
+	var loop *ProfileLoopError
+	if errors.As(err, &loop) {
+		// The SDK's own error says "<nil>".
+		return aws.Config{}, err
+	}
 	if err != nil || sc == nil {
 		// Bad options, missing profiles, keys in the environment and
 		// profiles with nothing to cache behave, and fail, exactly as in

@@ -3,6 +3,7 @@ package sessioncache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -346,6 +347,9 @@ func loadProfile(ctx context.Context, set *sharedConfig, profile string, files f
 	}
 	sc, err := config.LoadSharedConfigProfile(ctx, profile, files)
 	if err != nil {
+		if chain := set.loop(profile); chain != nil {
+			return nil, &ProfileLoopError{Chain: chain}
+		}
 		return nil, err
 	}
 	for c := &sc; c != nil; c = c.Source {
@@ -356,4 +360,47 @@ func loadProfile(ctx context.Context, set *sharedConfig, profile string, files f
 		}
 	}
 	return &sc, nil
+}
+
+// ProfileLoopError is returned for a profile whose chain of source_profile
+// settings comes back to a profile it has passed, without reaching one
+// that has credentials of its own.
+type ProfileLoopError struct {
+	// Chain is the profiles of the loop, from the selected one to the one
+	// met twice: a, b, a.
+	Chain []string
+}
+
+func (e *ProfileLoopError) Error() string {
+	return fmt.Sprintf("sessioncache: profile %s: its source_profile settings loop (%s), so no profile of the chain has credentials: end the chain at a profile with keys, sso_session, credential_process or credential_source",
+		e.Chain[0], strings.Join(e.Chain, " -> "))
+}
+
+// loop returns the chain of source profiles from name when it loops back
+// to a profile that has no credentials of its own, as the SDK refuses.
+func (s *sharedConfig) loop(name string) []string {
+	var chain []string
+	seen := map[string]bool{}
+	for {
+		sec := s.profiles[name]
+		if sec == nil {
+			return nil
+		}
+		chain = append(chain, name)
+		if seen[name] {
+			v := sec.values
+			for _, k := range []string{"aws_access_key_id", "credential_source", "credential_process", "web_identity_token_file", "sso_session", "sso_start_url"} {
+				if v[k] != "" {
+					return nil
+				}
+			}
+			return chain
+		}
+		seen[name] = true
+		next := sec.values["source_profile"]
+		if next == "" {
+			return nil
+		}
+		name = next
+	}
 }

@@ -169,3 +169,20 @@ func TestDurationSecondsIsReadAsBotocoreReadsIt(t *testing.T) {
 		})
 	}
 }
+
+func TestSourceProfileLoopIsNamed(t *testing.T) {
+	w := newWorld(t)
+	writeFile(t, filepath.Join(w.dir, "config"), "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n"+
+		"[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = c\n"+
+		"[profile c]\nrole_arn = arn:aws:iam::123456789012:role/c\nsource_profile = a\n"+
+		"[profile self]\nrole_arn = arn:aws:iam::123456789012:role/s\nsource_profile = self\naws_access_key_id = AKIASELF\naws_secret_access_key = s\n")
+	_, err := w.loader("").LoadDefaultConfig(context.Background(), w.options("a")...)
+	var loop *ProfileLoopError
+	if !errors.As(err, &loop) || strings.Join(loop.Chain, " -> ") != "a -> b -> c -> a" || strings.Contains(err.Error(), "<nil>") {
+		t.Errorf("LoadDefaultConfig error = %v, want a *ProfileLoopError with the chain a -> b -> c -> a", err)
+	}
+	// A profile that is its own source, with keys, is no loop.
+	if _, err := w.loader("").ProfileEntries(context.Background(), w.options("self")...); err != nil {
+		t.Errorf("ProfileEntries(self): %v", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/sessioncache/sessioncache"
 	"github.com/spf13/cobra"
 )
@@ -169,10 +170,17 @@ func (g *globals) cacheDirPath() (string, error) {
 // loadOptions selects the profile when one was chosen; otherwise the SDK's
 // own rules apply (keys in the environment, then the default profile).
 func (g *globals) loadOptions() []func(*config.LoadOptions) error {
-	if name, chosen := g.profileName(); chosen {
-		return []func(*config.LoadOptions) error{config.WithSharedConfigProfile(name)}
+	var opts []func(*config.LoadOptions) error
+	if !g.debug {
+		// The SDK's own warnings (falling back to IMDSv1) go to the
+		// process's standard error, not the command's, as log records;
+		// what matters reaches the user as the command's error.
+		opts = append(opts, config.WithLogger(logging.Nop{}))
 	}
-	return nil
+	if name, chosen := g.profileName(); chosen {
+		opts = append(opts, config.WithSharedConfigProfile(name))
+	}
+	return opts
 }
 
 // retrieve returns the selected profile's credentials, from the cache when
@@ -233,6 +241,13 @@ func (g *globals) explain(err error) error {
 			return usageErrorf("no profile given, and %s defines none: add one, then pass --profile (or set AWS_PROFILE)", configFile)
 		}
 		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", strings.Join(names, ", "))
+	}
+	if strings.Contains(err.Error(), "EC2 IMDS") {
+		if sc, lerr := config.LoadSharedConfigProfile(context.Background(), profile); lerr == nil && sc.CredentialSource == "" {
+			// The SDK's last resort, the instance role, is all that was
+			// left: the profile gives no credentials.
+			return fmt.Errorf("profile %s has no credentials: set aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, sso_session, or credential_process in it (no instance role was found either)", profile)
+		}
 	}
 	var lockTimeout *sessioncache.LockTimeoutError
 	if errors.As(err, &lockTimeout) {
