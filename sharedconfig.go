@@ -227,16 +227,19 @@ func (s *sharedConfig) build(visited map[string]bool, name string) (*config.Shar
 	}
 	v := sec.values
 	c := &config.SharedConfig{Profile: name}
-	for key, dst := range map[string]*string{
-		"role_arn": &c.RoleARN, "external_id": &c.ExternalID, "mfa_serial": &c.MFASerial,
-		"role_session_name": &c.RoleSessionName, "source_profile": &c.SourceProfileName,
-		"credential_source": &c.CredentialSource, "region": &c.Region,
-		"sso_session": &c.SSOSessionName, "sso_region": &c.SSORegion, "sso_start_url": &c.SSOStartURL,
-		"sso_account_id": &c.SSOAccountID, "sso_role_name": &c.SSORoleName,
-		"credential_process": &c.CredentialProcess, "web_identity_token_file": &c.WebIdentityTokenFile,
-		"login_session": &c.LoginSession,
+	for _, f := range [...]struct {
+		key string
+		dst *string
+	}{
+		{"role_arn", &c.RoleARN}, {"external_id", &c.ExternalID}, {"mfa_serial", &c.MFASerial},
+		{"role_session_name", &c.RoleSessionName}, {"source_profile", &c.SourceProfileName},
+		{"credential_source", &c.CredentialSource}, {"region", &c.Region},
+		{"sso_session", &c.SSOSessionName}, {"sso_region", &c.SSORegion}, {"sso_start_url", &c.SSOStartURL},
+		{"sso_account_id", &c.SSOAccountID}, {"sso_role_name", &c.SSORoleName},
+		{"credential_process", &c.CredentialProcess}, {"web_identity_token_file", &c.WebIdentityTokenFile},
+		{"login_session", &c.LoginSession},
 	} {
-		*dst = v[key]
+		*f.dst = v[f.key]
 	}
 	if d, ok := v["duration_seconds"]; ok {
 		c.RoleDurationSeconds = pythonIntSeconds(d)
