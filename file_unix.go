@@ -4,12 +4,13 @@ package sessioncache
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/user"
 	"strconv"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // readEntryFile reads an entry that only the current user could have
@@ -25,32 +26,62 @@ func readEntryFile(dir, path string) ([]byte, error) {
 }
 
 // readEntryIn is readEntryFile in a directory already checked. It also
-// returns when the file was last written.
+// returns when the file was last written. It makes the system calls
+// itself (open, fstat, read, close): list reads thousands of entries, and
+// the os package's poller registration would add one for each.
 func readEntryIn(path string) ([]byte, time.Time, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	var fd int
+	var err error
+	for {
+		// O_NONBLOCK: a FIFO planted here must not hang open(2).
+		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
 	if err != nil {
-		if isSymlinkErr(err) {
+		perr := &os.PathError{Op: "open", Path: path, Err: err}
+		if isSymlinkErr(perr) {
 			return nil, time.Time{}, fmt.Errorf("%w: %s is a symbolic link, which anyone able to write the directory could have planted: remove it (rm %s)", ErrUntrustedEntry, path, path)
 		}
-		return nil, time.Time{}, err
+		return nil, time.Time{}, perr
 	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, time.Time{}, err
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, time.Time{}, &os.PathError{Op: "fstat", Path: path, Err: err}
 	}
-	if !info.Mode().IsRegular() {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return nil, time.Time{}, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
 	}
-	if err := trustedOwner(info, path, false); err != nil {
+	perm := os.FileMode(st.Mode & 0o777)
+	if err := trustedIDs(st.Uid, st.Gid, perm, path, false); err != nil {
 		return nil, time.Time{}, err
 	}
-	if info.Mode().Perm()&0o077 != 0 {
+	if perm&0o077 != 0 {
 		// Others could read it; it is still ours, so close that door.
-		_ = f.Chmod(0o600)
+		_ = unix.Fchmod(fd, 0o600)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxEntrySize+1))
-	return data, info.ModTime(), err
+	buf := make([]byte, min(int(st.Size), maxEntrySize)+1)
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, time.Time{}, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+		if n == len(buf) && len(buf) <= maxEntrySize {
+			// Larger than fstat said: read on, up to the limit.
+			buf = append(buf, make([]byte, min(len(buf), maxEntrySize+1-len(buf)))...)
+		}
+	}
+	return buf[:n], time.Unix(st.Mtim.Unix()), nil
 }
 
 func checkTrusted(dir string, isDir bool) error {
@@ -67,16 +98,23 @@ func checkTrusted(dir string, isDir bool) error {
 // trustedOwner checks the owner and mode of path; its errors say what to
 // do about it.
 func trustedOwner(info os.FileInfo, path string, isDir bool) error {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	return trustedIDs(st.Uid, st.Gid, info.Mode().Perm(), path, isDir)
+}
+
+// trustedIDs is trustedOwner for a file's owner, group and permissions.
+func trustedIDs(uid, gid uint32, perm os.FileMode, path string, isDir bool) error {
 	what, mode, remove := "file", "600", "remove it (rm "+path+")"
 	if isDir {
 		what, mode, remove = "cache directory", "700", "use a cache directory of your own (--cache-dir or SESSIONCACHE_DIR)"
 	}
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("%w: the %s %s belongs to uid %d, not to you: %s", ErrUntrustedEntry, what, path, st.Uid, remove)
+	if int(uid) != os.Geteuid() {
+		return fmt.Errorf("%w: the %s %s belongs to uid %d, not to you: %s", ErrUntrustedEntry, what, path, uid, remove)
 	}
-	perm := info.Mode().Perm()
-	if perm&0o002 != 0 || (perm&0o020 != 0 && !(ok && privateGroup(st.Gid))) {
+	if perm&0o002 != 0 || (perm&0o020 != 0 && !privateGroup(gid)) {
 		return fmt.Errorf("%w: the %s %s is writable by group or others (mode %04o): run chmod %s %s", ErrUntrustedEntry, what, path, perm, mode, path)
 	}
 	return nil
