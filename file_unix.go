@@ -146,6 +146,3 @@ func isSymlinkErr(err error) bool {
 }
 
 func renameReplace(from, to string) error { return os.Rename(from, to) }
-
-// oNoFollow makes open(2) fail on a symbolic link instead of following it.
-const oNoFollow = syscall.O_NOFOLLOW

@@ -48,10 +48,6 @@ func renameReplace(from, to string) error {
 	return err
 }
 
-// oNoFollow is zero: Windows has no such open flag; as for reads, the
-// profile directory's ACLs keep others from planting links in it.
-const oNoFollow = 0
-
 // checkTrusted refuses a cache directory that is a symbolic link; Windows
 // protects the profile directory with ACLs, so nothing else is checked.
 func checkTrusted(dir string, isDir bool) error {
