@@ -243,7 +243,11 @@ func (g *globals) explain(err error) error {
 		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", strings.Join(names, ", "))
 	}
 	if strings.Contains(err.Error(), "EC2 IMDS") {
-		if sc, lerr := config.LoadSharedConfigProfile(context.Background(), profile); lerr == nil && sc.CredentialSource == "" {
+		configFile, credentialsFile := sharedFiles()
+		sc, lerr := config.LoadSharedConfigProfile(context.Background(), profile, func(o *config.LoadSharedConfigOptions) {
+			o.ConfigFiles, o.CredentialsFiles = []string{configFile}, []string{credentialsFile}
+		})
+		if lerr == nil && sc.CredentialSource == "" {
 			// The SDK's last resort, the instance role, is all that was
 			// left: the profile gives no credentials.
 			return fmt.Errorf("profile %s has no credentials: set aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, sso_session, or credential_process in it (no instance role was found either)", profile)
