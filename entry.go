@@ -1,9 +1,11 @@
 package sessioncache
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -80,23 +82,28 @@ func DecodeEntry(data []byte) (*Entry, error) {
 	if len(data) > maxEntrySize {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrDamagedEntry, maxEntrySize)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+	// One pass into generic values: field names then match exactly, as in
+	// botocore (encoding/json's structs would also take "credentials" for
+	// "Credentials"), and numbers of unknown fields keep their digits.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, jsonProblem(err))
 	}
-	if raw == nil {
-		return nil, fmt.Errorf("%w: not a JSON object", ErrDamagedEntry)
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: not valid JSON (data after the object)", ErrDamagedEntry)
 	}
-	// Field names match exactly, as in botocore: encoding/json would also
-	// take "credentials" for "Credentials", so each object is read as a
-	// map and its members picked by name.
-	credsRaw, ok := raw["Credentials"]
-	if !ok || string(credsRaw) == "null" {
+	top, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: a JSON %s, not an object", ErrDamagedEntry, jsonKind(v))
+	}
+	creds, err := objectMember(top, "Credentials")
+	if err != nil {
+		return nil, err
+	}
+	if creds == nil {
 		return nil, fmt.Errorf("%w: no Credentials", ErrDamagedEntry)
-	}
-	var creds map[string]json.RawMessage
-	if err := json.Unmarshal(credsRaw, &creds); err != nil || creds == nil {
-		return nil, fmt.Errorf("%w: field Credentials is not an object", ErrDamagedEntry)
 	}
 	var c EntryCredentials
 	for _, f := range []struct {
@@ -111,90 +118,103 @@ func DecodeEntry(data []byte) (*Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		if v == nil || *v == "" {
+		if v == "" {
 			return nil, fmt.Errorf("%w: no %s", ErrDamagedEntry, f.name)
 		}
-		*f.dst = *v
+		*f.dst = v
+	}
+	if _, ok := creds["Expiration"]; !ok {
+		return nil, fmt.Errorf("%w: no Expiration", ErrDamagedEntry)
 	}
 	expText, err := stringMember(creds, "Expiration")
 	if err != nil {
 		return nil, err
 	}
-	if expText == nil {
-		return nil, fmt.Errorf("%w: no Expiration", ErrDamagedEntry)
-	}
-	if c.Expiration, err = ParseExpiration(*expText); err != nil {
+	if c.Expiration, err = ParseExpiration(expText); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, err)
 	}
-	if v, err := stringMember(creds, "AccountId"); err != nil {
+	if c.AccountID, err = stringMember(creds, "AccountId"); err != nil {
 		return nil, err
-	} else if v != nil {
-		c.AccountID = *v
 	}
 	e := &Entry{Credentials: c}
-	if v, err := stringMember(raw, "ProviderType"); err != nil {
+	if e.ProviderType, err = stringMember(top, "ProviderType"); err != nil {
 		return nil, err
-	} else if v != nil {
-		e.ProviderType = *v
 	}
-	if obj, err := objectMember(raw, "AssumedRoleUser"); err != nil {
+	if obj, err := objectMember(top, "AssumedRoleUser"); err != nil {
 		return nil, err
 	} else if obj != nil {
 		e.AssumedRoleUser = &AssumedRoleUser{}
-		for name, dst := range map[string]*string{"AssumedRoleId": &e.AssumedRoleUser.AssumedRoleID, "Arn": &e.AssumedRoleUser.ARN} {
-			if v, err := stringMember(obj, name); err != nil {
-				return nil, err
-			} else if v != nil {
-				*dst = *v
-			}
+		if e.AssumedRoleUser.AssumedRoleID, err = stringMember(obj, "AssumedRoleId"); err != nil {
+			return nil, err
+		}
+		if e.AssumedRoleUser.ARN, err = stringMember(obj, "Arn"); err != nil {
+			return nil, err
 		}
 	}
-	if obj, err := objectMember(raw, "ResponseMetadata"); err != nil {
+	if obj, err := objectMember(top, "ResponseMetadata"); err != nil {
 		return nil, err
 	} else if obj != nil {
-		if v, err := stringMember(obj, "RequestId"); err != nil {
+		if e.RequestID, err = stringMember(obj, "RequestId"); err != nil {
 			return nil, err
-		} else if v != nil {
-			e.RequestID = *v
 		}
 	}
-	for k, v := range raw {
-		if !knownFields[k] {
-			if e.extra == nil {
-				e.extra = make(map[string]json.RawMessage)
-			}
-			e.extra[k] = v
+	for k, v := range top {
+		if knownFields[k] {
+			continue
 		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("%w: field %s: %v", ErrDamagedEntry, k, err)
+		}
+		if e.extra == nil {
+			e.extra = make(map[string]json.RawMessage)
+		}
+		e.extra[k] = raw
 	}
 	return e, nil
 }
 
-// stringMember returns the string member name of obj, nil when it is
+// stringMember returns the string member name of obj, "" when it is
 // absent or null.
-func stringMember(obj map[string]json.RawMessage, name string) (*string, error) {
-	v, ok := obj[name]
-	if !ok || string(v) == "null" {
-		return nil, nil
+func stringMember(obj map[string]any, name string) (string, error) {
+	switch v := obj[name].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	default:
+		return "", fmt.Errorf("%w: field %s is a JSON %s, not a string", ErrDamagedEntry, name, jsonKind(v))
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		return nil, fmt.Errorf("%w: field %s is not a string", ErrDamagedEntry, name)
-	}
-	return &s, nil
 }
 
 // objectMember returns the object member name of obj, nil when it is
 // absent or null.
-func objectMember(obj map[string]json.RawMessage, name string) (map[string]json.RawMessage, error) {
-	v, ok := obj[name]
-	if !ok || string(v) == "null" {
+func objectMember(obj map[string]any, name string) (map[string]any, error) {
+	switch v := obj[name].(type) {
+	case nil:
 		return nil, nil
+	case map[string]any:
+		return v, nil
+	default:
+		return nil, fmt.Errorf("%w: field %s is a JSON %s, not an object", ErrDamagedEntry, name, jsonKind(v))
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(v, &m); err != nil {
-		return nil, fmt.Errorf("%w: field %s is not an object", ErrDamagedEntry, name)
+}
+
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number, float64:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
 	}
-	return m, nil
+	return "object"
 }
 
 // jsonProblem describes a decoding error without quoting the input, which

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -105,13 +106,17 @@ func trustedOwner(info os.FileInfo, path string, isDir bool) error {
 	return trustedIDs(st.Uid, st.Gid, info.Mode().Perm(), path, isDir)
 }
 
+// euid is the process's effective user id, asked of the kernel once: list
+// checks thousands of files.
+var euid = sync.OnceValue(os.Geteuid)
+
 // trustedIDs is trustedOwner for a file's owner, group and permissions.
 func trustedIDs(uid, gid uint32, perm os.FileMode, path string, isDir bool) error {
 	what, mode, remove := "file", "600", "remove it (rm "+path+")"
 	if isDir {
 		what, mode, remove = "cache directory", "700", "use a cache directory of your own (--cache-dir or SESSIONCACHE_DIR)"
 	}
-	if int(uid) != os.Geteuid() {
+	if int(uid) != euid() {
 		return fmt.Errorf("%w: the %s %s belongs to uid %d, not to you: %s", ErrUntrustedEntry, what, path, uid, remove)
 	}
 	if perm&0o002 != 0 || (perm&0o020 != 0 && !privateGroup(gid)) {
