@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -274,7 +275,16 @@ func profilesText(r listRow) string {
 	return strings.Join(r.Profiles, ",")
 }
 
-func writeRowsTable(w io.Writer, rows []listRow) error {
+func writeRowsTable(out io.Writer, rows []listRow) error {
+	// tabwriter writes cell by cell: one system call each, unbuffered.
+	w := bufio.NewWriter(out)
+	if err := writeRowsTo(w, rows); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func writeRowsTo(w io.Writer, rows []listRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROFILE\tKIND\tARN\tACCOUNT\tEXPIRES\tSTATE")
 	for _, r := range rows {
