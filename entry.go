@@ -89,6 +89,9 @@ func DecodeEntry(data []byte) (*Entry, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: not valid JSON (cut short at byte %d)", ErrDamagedEntry, len(data))
+		}
 		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, jsonProblem(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
