@@ -126,24 +126,31 @@ EOF
 
 # --- helpers -------------------------------------------------------------
 
-# measure NAME CMD...: runs CMD once, appends "seconds kilobytes" to
-# $work/NAME.txt, and checks that it printed the warm entry's key.
-measure() {
+# timed NAME CMD...: runs CMD once and appends "wall user+sys kilobytes"
+# to $work/NAME.txt; user+sys is what the run costs whatever else the
+# machine does.
+timed() {
 	local name=$1
 	shift
 	local start end
 	start=$EPOCHREALTIME
-	/usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/out" 2>"$work/err" || {
+	/usr/bin/time -f '%U %S %M' -o "$work/rss" "$@" >"$work/out" 2>"$work/err" || {
 		say "bench: $name failed:"
 		cat "$work/err" >&2
 		exit 1
 	}
 	end=$EPOCHREALTIME
+	echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss" | awk '{ printf "%.3f %s", $1 + $2, $3 }')" >>"$work/$name.txt"
+}
+
+# measure NAME CMD...: timed, and checks that CMD printed the warm entry's
+# key.
+measure() {
+	timed "$@"
 	grep -q ASIABENCHWARM0000001 "$work/out" || {
-		say "bench: $name did not print the cached credentials"
+		say "bench: $1 did not print the cached credentials"
 		exit 1
 	}
-	echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss")" >>"$work/$name.txt"
 }
 
 # median FILE COLUMN
@@ -167,25 +174,22 @@ for ((i = 0; i < N; i++)); do
 	if [[ -n $python ]]; then
 		measure botocore "${run_env[@]}" "$python" "$work/botocore_export.py" admin
 	fi
-	start=$EPOCHREALTIME
-	"${run_env[@]}" /usr/bin/time -f '%M' -o "$work/rss" "$work/bin/hello" >/dev/null
-	end=$EPOCHREALTIME
-	echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss")" >>"$work/hello.txt"
+	timed hello "${run_env[@]}" "$work/bin/hello"
 done
 if ((have_cli)); then
-	row "sessioncache export --format process" "$(ms "$(median "$work/cli.txt" 1)")" "$(mb "$(median "$work/cli.txt" 2)")"
+	row "sessioncache export --format process" "$(ms "$(median "$work/cli.txt" 1)")" "$(mb "$(median "$work/cli.txt" 3)")"
 fi
 if [[ -n $python ]]; then
-	row "botocore + JSONFileCache (python3)" "$(ms "$(median "$work/botocore.txt" 1)")" "$(mb "$(median "$work/botocore.txt" 2)")"
+	row "botocore + JSONFileCache (python3)" "$(ms "$(median "$work/botocore.txt" 1)")" "$(mb "$(median "$work/botocore.txt" 3)")"
 else
 	say "bench: python3 with botocore not found: its row is skipped"
 fi
 if ((have_cli)) && [[ -n $python ]]; then
 	row "  botocore / sessioncache" \
 		"$(awk -v a="$(median "$work/botocore.txt" 1)" -v b="$(median "$work/cli.txt" 1)" 'BEGIN { printf "%.1fx", a / b }')" \
-		"$(awk -v a="$(median "$work/botocore.txt" 2)" -v b="$(median "$work/cli.txt" 2)" 'BEGIN { printf "%.1fx", a / b }')"
+		"$(awk -v a="$(median "$work/botocore.txt" 3)" -v b="$(median "$work/cli.txt" 3)" 'BEGIN { printf "%.1fx", a / b }')"
 fi
-row "hello-world Go binary (the floor)" "$(ms "$(median "$work/hello.txt" 1)")" "$(mb "$(median "$work/hello.txt" 2)")"
+row "hello-world Go binary (the floor)" "$(ms "$(median "$work/hello.txt" 1)")" "$(mb "$(median "$work/hello.txt" 3)")"
 
 # --- stampede on a cold cache ------------------------------------------
 
@@ -247,14 +251,8 @@ for i in range(n):
     os.write(fd, data)
     os.close(fd)
 EOF
-	start=$EPOCHREALTIME
-	"${run_env[@]}" /usr/bin/time -f '%M' -o "$work/rss" "$work/bin/sessioncache" list >"$work/list.out" 2>"$work/list.err" || {
-		say "bench: list failed:"
-		cat "$work/list.err" >&2
-		exit 1
-	}
-	end=$EPOCHREALTIME
-	row "list, $ENTRIES entries" "$(ms "$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")" "$(mb "$(tail -n 1 "$work/rss")")"
+	timed list "${run_env[@]}" "$work/bin/sessioncache" list
+	row "list, $ENTRIES entries" "$(ms "$(median "$work/list.txt" 1)")" "$(mb "$(median "$work/list.txt" 3)")"
 fi
 
 # --- a large config: export, list and clear --expired -----------------------
@@ -268,22 +266,6 @@ if ((have_cli)); then
 			printf '\n[profile role%d]\nrole_arn = arn:aws:iam::123456789012:role/role%d\nsource_profile = src\nmfa_serial = %s\nregion = us-east-1\n' "$i" "$i" "$mfa_serial"
 		done
 	} >"$big"
-	# timed NAME CMD...: runs CMD once and appends "wall user+sys kilobytes"
-	# to $work/NAME.txt; user+sys is what the run costs whatever else the
-	# machine does.
-	timed() {
-		local name=$1
-		shift
-		local start end
-		start=$EPOCHREALTIME
-		/usr/bin/time -f '%U %S %M' -o "$work/rss" "$@" >"$work/out" 2>"$work/err" || {
-			say "bench: $name failed:"
-			cat "$work/err" >&2
-			exit 1
-		}
-		end=$EPOCHREALTIME
-		echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss" | awk '{ printf "%.3f %s", $1 + $2, $3 }')" >>"$work/$name.txt"
-	}
 	for ((i = 0; i < N; i++)); do
 		timed export-small "${run_env[@]}" "$work/bin/sessioncache" export --profile admin
 		timed export-big "${run_env[@]}" "AWS_CONFIG_FILE=$big" "$work/bin/sessioncache" export --profile admin
