@@ -162,6 +162,7 @@ func withMFA(ctx context.Context, serial string, tp TokenProvider, profile strin
 	if serial == "" {
 		return explainSTSError(call(""), serial, profile)
 	}
+	setLockNote(ctx, "waiting for an MFA code for "+serial)
 	if tp == nil {
 		tp = DefaultTokenProvider
 	}

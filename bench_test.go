@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 )
 
 // benchCache returns a cache directory with a warm entry for the role the
@@ -106,6 +108,51 @@ func BenchmarkList10000(b *testing.B) {
 		entries, err := c.List()
 		if err != nil || len(entries) != 10000 {
 			b.Fatalf("List: %d entries, %v", len(entries), err)
+		}
+	}
+}
+
+// largeConfig writes a config of n role profiles, as large SSO
+// organisations generate, and returns the options that select it.
+func largeConfig(b *testing.B, n int) []func(*config.LoadOptions) error {
+	b.Helper()
+	dir := b.TempDir()
+	var sb strings.Builder
+	sb.WriteString("[profile src]\naws_access_key_id = AKIABENCHSOURCE00001\naws_secret_access_key = s\n")
+	for i := range n {
+		fmt.Fprintf(&sb, "\n[profile role%d]\nrole_arn = arn:aws:iam::123456789012:role/role%d\nsource_profile = src\nmfa_serial = %s\nregion = us-east-1\n", i, i, testSerial)
+	}
+	path := filepath.Join(dir, "config")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return []func(*config.LoadOptions) error{
+		config.WithSharedConfigFiles([]string{path}),
+		config.WithSharedCredentialsFiles([]string{filepath.Join(dir, "credentials")}),
+	}
+}
+
+// BenchmarkAllProfileEntries2000 is what list and clear do to name the
+// profiles of every entry.
+func BenchmarkAllProfileEntries2000(b *testing.B) {
+	opts := largeConfig(b, 2000)
+	l := &Loader{CacheDir: b.TempDir()}
+	for b.Loop() {
+		all, err := l.AllProfileEntries(context.Background(), opts...)
+		if err != nil || len(all) != 2000 {
+			b.Fatalf("%d profiles, %v", len(all), err)
+		}
+	}
+}
+
+// BenchmarkProfileEntriesOf2000 is what export does before it reads the
+// cache, with a config of 2,000 profiles.
+func BenchmarkProfileEntriesOf2000(b *testing.B) {
+	opts := append(largeConfig(b, 2000), config.WithSharedConfigProfile("role1999"))
+	l := &Loader{CacheDir: b.TempDir()}
+	for b.Loop() {
+		if pes, err := l.ProfileEntries(context.Background(), opts...); err != nil || len(pes) != 1 {
+			b.Fatalf("%v, %v", pes, err)
 		}
 	}
 }

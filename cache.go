@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/sessioncache/sessioncache/internal/atomicfile"
 )
 
@@ -51,8 +51,13 @@ type FileCacheOptions struct {
 	// Default: a logger that discards everything.
 	Logger *slog.Logger
 	// OnWait is called once when Lock has waited a second for another
-	// process, with that process's id (0 when unknown). Default: nothing.
-	OnWait func(pid int)
+	// process, with what that process says of itself. Default: nothing.
+	OnWait func(holder LockHolder)
+	// LockTimeout is how long Lock waits for another process before it
+	// gives up with a *LockTimeoutError; a context's deadline ends the
+	// wait too. A negative value waits until the context is done.
+	// Default: DefaultLockTimeout (5 minutes).
+	LockTimeout time.Duration
 }
 
 // FileCache is the AWS CLI's JSON file cache: one <key>.json file per
@@ -96,7 +101,10 @@ func (c *FileCache) Get(key string) (*Entry, error) {
 			return nil, fmt.Errorf("sessioncache: %s: %w", key, ErrNotCached)
 		}
 		if errors.Is(err, ErrUntrustedEntry) {
-			c.opts.Logger.Warn("ignoring cache entry", "path", path, "reason", err.Error())
+			// The error names the file and the fix.
+			err = fmt.Errorf("sessioncache: not using the cached credentials: %w", err)
+			c.warnOnce(err.Error(), err.Error())
+			return nil, err
 		}
 		return nil, fmt.Errorf("sessioncache: read %s: %w", path, err)
 	}
@@ -123,7 +131,11 @@ func (c *FileCache) Set(key string, e *Entry) error {
 	if err := checkTrusted(c.dir, true); err != nil {
 		return fmt.Errorf("sessioncache: write cache entry: %w", err)
 	}
-	if err := writeFileAtomic(c.Path(key), data); err != nil {
+	path := c.Path(key)
+	if info, err := os.Lstat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("sessioncache: write cache entry: %s is a directory, so nothing is cached for this key and every run fetches again: remove it (rmdir %s)", path, path)
+	}
+	if err := writeFileAtomic(path, data); err != nil {
 		return fmt.Errorf("sessioncache: write cache entry: %w", err)
 	}
 	c.removeStaleTemp()
@@ -138,6 +150,39 @@ func (c *FileCache) Delete(key string) error {
 	}
 	return nil
 }
+
+// DeleteIf removes key's entry when keep is nil or, read again under the
+// entry's lock, keep reports that it should go (e is nil when err is set,
+// as from Get). Deciding from an earlier read would remove an entry that
+// another process refreshed meanwhile. It reports whether it removed the
+// entry; a missing entry is not an error.
+func (c *FileCache) DeleteIf(ctx context.Context, key string, remove func(e *Entry, err error) bool) (bool, error) {
+	unlock, err := c.Lock(ctx, key)
+	switch {
+	case err == nil:
+		defer unlock()
+	case remove != nil:
+		return false, err
+	}
+	if remove != nil {
+		e, err := c.Get(key)
+		if errors.Is(err, ErrNotCached) || !remove(e, err) {
+			return false, nil
+		}
+	}
+	testHookBeforeDelete(key)
+	if err := c.Delete(key); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// testHookBeforeDelete is called by DeleteIf after its decision, so that
+// tests can race it.
+var testHookBeforeDelete = func(key string) {}
 
 // ListedEntry is one file of the cache directory.
 type ListedEntry struct {
@@ -163,94 +208,78 @@ func (c *FileCache) List() ([]ListedEntry, error) {
 		}
 		return nil, fmt.Errorf("sessioncache: list cache: %w", err)
 	}
-	var out []ListedEntry
+	var keys []string
 	for _, d := range dirents {
-		name := d.Name()
-		key, ok := strings.CutSuffix(name, ".json")
-		if !ok || key == "" || d.IsDir() {
-			continue
+		key, ok := strings.CutSuffix(d.Name(), ".json")
+		if ok && key != "" && !d.IsDir() {
+			keys = append(keys, key)
 		}
-		le := ListedEntry{Key: key}
-		if info, err := d.Info(); err == nil {
-			le.ModTime = info.ModTime()
-		}
-		le.Entry, le.Err = c.Get(key)
-		if errors.Is(le.Err, ErrNotCached) {
-			continue // removed since ReadDir
-		}
-		out = append(out, le)
 	}
-	return out, nil
-}
-
-// Lock takes the cross-process lock of key, a <key>.lock file beside the
-// entry, waiting until its holder releases it or ctx is done. The kernel
-// frees the lock of a process that dies, so a crashed holder never blocks
-// anyone. The caller must call unlock.
-func (c *FileCache) Lock(ctx context.Context, key string) (unlock func(), err error) {
-	if err := c.mkdir(); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(c.dir, sanitizeKey(key)+".lock")
-	// A lock file planted as a symbolic link must not make this process
-	// create, or write its pid into, the file it points to.
-	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDONLY|oNoFollow), flock.SetPermissions(0o600))
-	start := time.Now()
-	delay := 5 * time.Millisecond
-	notified := false
-	for {
-		ok, err := fl.TryLock()
-		if err != nil {
-			return nil, fmt.Errorf("sessioncache: lock cache entry: %w", err)
-		}
-		if ok {
-			break
-		}
-		if !notified && time.Since(start) >= lockWaitNotice {
-			notified = true
-			if c.opts.OnWait != nil {
-				c.opts.OnWait(readPID(path))
+	// The directory is checked once, not once per entry.
+	dirErr := checkTrusted(c.dir, true)
+	out := make([]ListedEntry, len(keys))
+	found := make([]bool, len(keys))
+	// Reading is mostly waiting for the file system: share it out.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 8) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(keys) {
+					return
+				}
+				out[i], found[i] = c.listed(keys[i], dirErr)
 			}
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("sessioncache: wait for cache lock: %w", ctx.Err())
-		case <-t.C:
-		}
-		delay = min(delay*2, 100*time.Millisecond)
+		})
 	}
-	writePID(path)
-	return func() { _ = fl.Unlock() }, nil
+	wg.Wait()
+	n := 0
+	for i := range out {
+		if found[i] {
+			out[n] = out[i]
+			n++
+		}
+	}
+	return out[:n], nil
 }
 
-// lockWaitNotice is how long Lock waits before it calls OnWait: long
-// enough that a holder that only reads and writes the cache is never
-// reported, short enough that a person waiting learns why.
-var lockWaitNotice = time.Second
-
-// writePID records the lock holder's pid so that waiting processes can
-// say whom they wait for. It is best effort: on Windows the lock itself
-// keeps other handles from writing.
-func writePID(path string) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC|oNoFollow, 0o600)
-	if err != nil {
-		return
+// listed reads key's entry for List; ok is false when it has gone since
+// the directory was read.
+func (c *FileCache) listed(key string, dirErr error) (le ListedEntry, ok bool) {
+	le.Key = key
+	path := c.Path(key)
+	if dirErr != nil {
+		le.Err = fmt.Errorf("sessioncache: %w", dirErr)
+		return le, true
 	}
-	_, _ = f.WriteString(strconv.Itoa(os.Getpid()) + "\n")
-	_ = f.Close()
+	data, mod, err := readEntryIn(path)
+	le.ModTime = mod
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return le, false
+	case errors.Is(err, ErrUntrustedEntry):
+		le.Err = fmt.Errorf("sessioncache: %w", err)
+	case err != nil:
+		le.Err = fmt.Errorf("sessioncache: read %s: %w", path, err)
+	default:
+		if le.Entry, err = DecodeEntry(data); err != nil {
+			le.Err = fmt.Errorf("sessioncache: %s: %w; the next refresh replaces it", path, err)
+		}
+	}
+	return le, true
 }
 
-func readPID(path string) int {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0
+// warned holds the topics of the warnings given so far.
+var warned sync.Map
+
+// warnOnce gives the logger msg as a warning, once per process and topic:
+// a run reads an entry several times, through several caches, and one
+// warning says it all.
+func (c *FileCache) warnOnce(topic, msg string) {
+	if _, dup := warned.LoadOrStore(topic, true); !dup {
+		c.opts.Logger.Warn(msg)
 	}
-	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, 32))
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return pid
 }
 
 func (c *FileCache) mkdir() error {

@@ -326,8 +326,11 @@ func TestFailedWriteKeepsEntryAndCredentials(t *testing.T) {
 			if n := f.calls.Load(); n != 2 {
 				t.Errorf("%d fetches, want 2", n)
 			}
-			if w := logs.warnings(); len(w) != 1 || !strings.Contains(w[0], "could not write the credential cache") {
+			if w := logs.warnings(); len(w) != 1 || !strings.Contains(w[0], "could not save the new credentials") {
 				t.Errorf("warnings %q, want one about the write", w)
+			}
+			if w := logs.warnings(); !hasOld && len(w) == 1 && !strings.Contains(w[0], "is a directory, so nothing is cached") {
+				t.Errorf("warning %q does not say that a directory is in the entry's place", w[0])
 			}
 			if hasOld {
 				after, err := os.ReadFile(c.Path(testKey))

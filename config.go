@@ -2,6 +2,8 @@ package sessioncache
 
 import (
 	"context"
+	"errors"
+
 	"github.com/sessioncache/sessioncache/ssologin"
 	"log/slog"
 	"time"
@@ -32,9 +34,15 @@ type Loader struct {
 	// Default: discard.
 	Logger *slog.Logger
 	// OnWait is called when another process holds an entry's lock for more
-	// than a second, typically while its user types an MFA code. Default:
-	// a one-line note on the terminal.
-	OnWait func(pid int)
+	// than a second, typically while its user types an MFA code, with what
+	// that process says of itself. Default: a one-line note on the
+	// terminal, or a warning to Logger when there is none.
+	OnWait func(holder LockHolder)
+	// LockTimeout is how long to wait for another process that holds an
+	// entry's lock before failing with a *LockTimeoutError; the context's
+	// deadline ends the wait too. Negative: no limit but the context.
+	// Default: DefaultLockTimeout (5 minutes).
+	LockTimeout time.Duration
 	// ChainMFASession assumes the role of a profile whose source_profile
 	// is an MFA session profile (long-term keys and mfa_serial, no
 	// role_arn) with the source's cached MFA session, and sends no MFA code
@@ -99,6 +107,11 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) 
 // config.WithSSOTokenProviderOptions.
 func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	lo, sc, err := cachedProfile(ctx, optFns, l.MFASession)
+	var loop *ProfileLoopError
+	if errors.As(err, &loop) {
+		// The SDK's own error says "<nil>".
+		return aws.Config{}, err
+	}
 	if err != nil || sc == nil {
 		// Bad options, missing profiles, keys in the environment and
 		// profiles with nothing to cache behave, and fail, exactly as in
@@ -176,17 +189,14 @@ func selectProfile(ctx context.Context, lo *config.LoadOptions) (*config.SharedC
 	if profile == "" {
 		profile = config.DefaultSharedConfigProfile
 	}
-	sc, err := config.LoadSharedConfigProfile(ctx, profile, sharedFiles(lo, &env))
-	if err != nil {
-		return nil, err
-	}
-	return &sc, nil
+	files := sharedFiles(lo, &env)
+	return loadProfile(ctx, readSharedConfig(sharedFileNames(files)), profile, files)
 }
 
 // cachesCredentials reports whether the credentials of a profile, as the
-// SDK resolves it, are temporary ones this package caches: an assumed role
-// (of any source), a web identity role, SSO role credentials, or, with
-// mfaSession, an MFA session.
+// SDK resolves it, are temporary ones this package caches (an assumed role
+// of any source, a web identity role, SSO role credentials, or, with
+// mfaSession, an MFA session), or come from credential_process.
 func cachesCredentials(sc *config.SharedConfig, mfaSession bool) bool {
 	switch {
 	case sc.RoleARN != "":
@@ -197,7 +207,16 @@ func cachesCredentials(sc *config.SharedConfig, mfaSession bool) bool {
 		// Without role_arn the SDK refuses these; let it.
 		return false
 	}
-	return ssoComplete(sc)
+	// credential_process is not cached, but run here: the SDK's errors
+	// quote its output, secret key and all.
+	return ssoComplete(sc) || usesProcess(sc)
+}
+
+// usesProcess reports whether the SDK would take a profile's credentials
+// from its credential_process: no SSO or login settings come first.
+func usesProcess(sc *config.SharedConfig) bool {
+	return sc.CredentialProcess != "" && sc.LoginSession == "" && sc.SSOSessionName == "" &&
+		sc.SSORegion == "" && sc.SSOAccountID == "" && sc.SSOStartURL == "" && sc.SSORoleName == ""
 }
 
 // isMFASession reports whether a profile's long-term keys make an MFA

@@ -87,7 +87,9 @@
 //
 // Before it calls STS, a Provider takes a lock beside the entry and reads
 // the cache again: of many processes that start together, one prompts and
-// the others use what it wrote. Entries are written to a temporary file
+// the others use what it wrote. A waiter gives up after
+// DefaultLockTimeout (Loader.LockTimeout) or the context's deadline, with
+// a *LockTimeoutError naming the holder. Entries are written to a temporary file
 // and renamed into place with mode 0600. A damaged entry is a cache miss;
 // so is one that another user could have written or planted.
 //

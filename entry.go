@@ -1,9 +1,11 @@
 package sessioncache
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -71,30 +73,6 @@ const maxEntrySize = 1 << 20
 // ErrDamagedEntry is wrapped by the errors of entries that cannot be used.
 var ErrDamagedEntry = errors.New("damaged cache entry")
 
-type fileEntry struct {
-	ProviderType    *string           `json:"ProviderType"`
-	Credentials     *fileCredentials  `json:"Credentials"`
-	AssumedRoleUser *fileAssumedRole  `json:"AssumedRoleUser"`
-	Metadata        *fileResponseMeta `json:"ResponseMetadata"`
-}
-
-type fileCredentials struct {
-	AccessKeyID     *string `json:"AccessKeyId"`
-	SecretAccessKey *string `json:"SecretAccessKey"`
-	SessionToken    *string `json:"SessionToken"`
-	Expiration      *string `json:"Expiration"`
-	AccountID       *string `json:"AccountId"`
-}
-
-type fileAssumedRole struct {
-	AssumedRoleID string `json:"AssumedRoleId"`
-	ARN           string `json:"Arn"`
-}
-
-type fileResponseMeta struct {
-	RequestID string `json:"RequestId"`
-}
-
 var knownFields = map[string]bool{"ProviderType": true, "Credentials": true, "AssumedRoleUser": true, "ResponseMetadata": true}
 
 // DecodeEntry parses a cache file. Any problem (not JSON, wrong types,
@@ -104,61 +82,142 @@ func DecodeEntry(data []byte) (*Entry, error) {
 	if len(data) > maxEntrySize {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrDamagedEntry, maxEntrySize)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+	// One pass into generic values: field names then match exactly, as in
+	// botocore (encoding/json's structs would also take "credentials" for
+	// "Credentials"), and numbers of unknown fields keep their digits.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: not valid JSON (cut short at byte %d)", ErrDamagedEntry, len(data))
+		}
 		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, jsonProblem(err))
 	}
-	if raw == nil {
-		return nil, fmt.Errorf("%w: not a JSON object", ErrDamagedEntry)
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: not valid JSON (data after the object)", ErrDamagedEntry)
 	}
-	var f fileEntry
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, jsonProblem(err))
+	top, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: a JSON %s, not an object", ErrDamagedEntry, jsonKind(v))
 	}
-	c := f.Credentials
-	switch {
-	case c == nil:
+	creds, err := objectMember(top, "Credentials")
+	if err != nil {
+		return nil, err
+	}
+	if creds == nil {
 		return nil, fmt.Errorf("%w: no Credentials", ErrDamagedEntry)
-	case c.AccessKeyID == nil || *c.AccessKeyID == "":
-		return nil, fmt.Errorf("%w: no AccessKeyId", ErrDamagedEntry)
-	case c.SecretAccessKey == nil || *c.SecretAccessKey == "":
-		return nil, fmt.Errorf("%w: no SecretAccessKey", ErrDamagedEntry)
-	case c.SessionToken == nil || *c.SessionToken == "":
-		return nil, fmt.Errorf("%w: no SessionToken", ErrDamagedEntry)
-	case c.Expiration == nil:
+	}
+	var c EntryCredentials
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{
+		{"AccessKeyId", &c.AccessKeyID},
+		{"SecretAccessKey", &c.SecretAccessKey},
+		{"SessionToken", &c.SessionToken},
+	} {
+		v, err := stringMember(creds, f.name)
+		if err != nil {
+			return nil, err
+		}
+		if v == "" {
+			return nil, fmt.Errorf("%w: no %s", ErrDamagedEntry, f.name)
+		}
+		*f.dst = v
+	}
+	if _, ok := creds["Expiration"]; !ok {
 		return nil, fmt.Errorf("%w: no Expiration", ErrDamagedEntry)
 	}
-	exp, err := ParseExpiration(*c.Expiration)
+	expText, err := stringMember(creds, "Expiration")
 	if err != nil {
+		return nil, err
+	}
+	if c.Expiration, err = ParseExpiration(expText); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDamagedEntry, err)
 	}
-	e := &Entry{Credentials: EntryCredentials{
-		AccessKeyID:     *c.AccessKeyID,
-		SecretAccessKey: *c.SecretAccessKey,
-		SessionToken:    *c.SessionToken,
-		Expiration:      exp,
-	}}
-	if c.AccountID != nil {
-		e.Credentials.AccountID = *c.AccountID
+	if c.AccountID, err = stringMember(creds, "AccountId"); err != nil {
+		return nil, err
 	}
-	if f.ProviderType != nil {
-		e.ProviderType = *f.ProviderType
+	e := &Entry{Credentials: c}
+	if e.ProviderType, err = stringMember(top, "ProviderType"); err != nil {
+		return nil, err
 	}
-	if f.AssumedRoleUser != nil {
-		e.AssumedRoleUser = &AssumedRoleUser{AssumedRoleID: f.AssumedRoleUser.AssumedRoleID, ARN: f.AssumedRoleUser.ARN}
-	}
-	if f.Metadata != nil {
-		e.RequestID = f.Metadata.RequestID
-	}
-	for k, v := range raw {
-		if !knownFields[k] {
-			if e.extra == nil {
-				e.extra = make(map[string]json.RawMessage)
-			}
-			e.extra[k] = v
+	if obj, err := objectMember(top, "AssumedRoleUser"); err != nil {
+		return nil, err
+	} else if obj != nil {
+		e.AssumedRoleUser = &AssumedRoleUser{}
+		if e.AssumedRoleUser.AssumedRoleID, err = stringMember(obj, "AssumedRoleId"); err != nil {
+			return nil, err
+		}
+		if e.AssumedRoleUser.ARN, err = stringMember(obj, "Arn"); err != nil {
+			return nil, err
 		}
 	}
+	if obj, err := objectMember(top, "ResponseMetadata"); err != nil {
+		return nil, err
+	} else if obj != nil {
+		if e.RequestID, err = stringMember(obj, "RequestId"); err != nil {
+			return nil, err
+		}
+	}
+	for k, v := range top {
+		if knownFields[k] {
+			continue
+		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("%w: field %s: %v", ErrDamagedEntry, k, err)
+		}
+		if e.extra == nil {
+			e.extra = make(map[string]json.RawMessage)
+		}
+		e.extra[k] = raw
+	}
 	return e, nil
+}
+
+// stringMember returns the string member name of obj, "" when it is
+// absent or null.
+func stringMember(obj map[string]any, name string) (string, error) {
+	switch v := obj[name].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	default:
+		return "", fmt.Errorf("%w: field %s is a JSON %s, not a string", ErrDamagedEntry, name, jsonKind(v))
+	}
+}
+
+// objectMember returns the object member name of obj, nil when it is
+// absent or null.
+func objectMember(obj map[string]any, name string) (map[string]any, error) {
+	switch v := obj[name].(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		return v, nil
+	default:
+		return nil, fmt.Errorf("%w: field %s is a JSON %s, not an object", ErrDamagedEntry, name, jsonKind(v))
+	}
+}
+
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number, float64:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	}
+	return "object"
 }
 
 // jsonProblem describes a decoding error without quoting the input, which

@@ -184,3 +184,29 @@ func FuzzDecodeEntry(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeEntryMatchesFieldNamesExactly(t *testing.T) {
+	const good = `{"AccessKeyId": "ASIAUPPER", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2099-01-01T00:00:00Z"}`
+	const other = `{"AccessKeyId": "ASIALOWER", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2099-01-01T00:00:00Z"}`
+	tests := map[string]struct {
+		data     string
+		wantAKID string // "" means damaged
+	}{
+		"lowercase Credentials":           {data: `{"credentials": ` + good + `}`},
+		"lowercase member names":          {data: `{"Credentials": ` + strings.ToLower(good) + `}`},
+		"both spellings, lowercase last":  {data: `{"Credentials": ` + good + `, "credentials": ` + other + `}`, wantAKID: "ASIAUPPER"},
+		"both spellings, lowercase first": {data: `{"credentials": ` + other + `, "Credentials": ` + good + `}`, wantAKID: "ASIAUPPER"},
+		"CREDENTIALS":                     {data: `{"CREDENTIALS": ` + good + `}`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			e, err := DecodeEntry([]byte(tt.data))
+			switch {
+			case tt.wantAKID == "" && !errors.Is(err, ErrDamagedEntry):
+				t.Errorf("DecodeEntry = %v, %v; want a damaged entry, as botocore cannot read it", e, err)
+			case tt.wantAKID != "" && (err != nil || e.Credentials.AccessKeyID != tt.wantAKID):
+				t.Errorf("DecodeEntry = %v, %v; want access key id %s, as botocore reads", e, err, tt.wantAKID)
+			}
+		})
+	}
+}

@@ -4,11 +4,14 @@ package sessioncache
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/user"
 	"strconv"
+	"sync"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // readEntryFile reads an entry that only the current user could have
@@ -19,29 +22,67 @@ func readEntryFile(dir, path string) ([]byte, error) {
 	if err := checkTrusted(dir, true); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		if isSymlinkErr(err) {
-			return nil, fmt.Errorf("%w: a symbolic link", ErrUntrustedEntry)
+	data, _, err := readEntryIn(path)
+	return data, err
+}
+
+// readEntryIn is readEntryFile in a directory already checked. It also
+// returns when the file was last written. It makes the system calls
+// itself (open, fstat, read, close): list reads thousands of entries, and
+// the os package's poller registration would add one for each.
+func readEntryIn(path string) ([]byte, time.Time, error) {
+	var fd int
+	var err error
+	for {
+		// O_NONBLOCK: a FIFO planted here must not hang open(2).
+		fd, err = unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			break
 		}
-		return nil, err
 	}
-	defer f.Close()
-	info, err := f.Stat()
 	if err != nil {
-		return nil, err
+		perr := &os.PathError{Op: "open", Path: path, Err: err}
+		if isSymlinkErr(perr) {
+			return nil, time.Time{}, fmt.Errorf("%w: %s is a symbolic link, which anyone able to write the directory could have planted: remove it (rm %s)", ErrUntrustedEntry, path, path)
+		}
+		return nil, time.Time{}, perr
 	}
-	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, time.Time{}, &os.PathError{Op: "fstat", Path: path, Err: err}
 	}
-	if err := trustedOwner(info, false); err != nil {
-		return nil, err
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, time.Time{}, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
 	}
-	if info.Mode().Perm()&0o077 != 0 {
+	perm := os.FileMode(st.Mode & 0o777)
+	if err := trustedIDs(st.Uid, st.Gid, perm, path, false); err != nil {
+		return nil, time.Time{}, err
+	}
+	if perm&0o077 != 0 {
 		// Others could read it; it is still ours, so close that door.
-		_ = f.Chmod(0o600)
+		_ = unix.Fchmod(fd, 0o600)
 	}
-	return io.ReadAll(io.LimitReader(f, maxEntrySize+1))
+	buf := make([]byte, min(int(st.Size), maxEntrySize)+1)
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(fd, buf[n:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, time.Time{}, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+		if n == len(buf) && len(buf) <= maxEntrySize {
+			// Larger than fstat said: read on, up to the limit.
+			buf = append(buf, make([]byte, min(len(buf), maxEntrySize+1-len(buf)))...)
+		}
+	}
+	return buf[:n], time.Unix(st.Mtim.Unix()), nil
 }
 
 func checkTrusted(dir string, isDir bool) error {
@@ -50,23 +91,36 @@ func checkTrusted(dir string, isDir bool) error {
 		return err
 	}
 	if info.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("%w: directory %s is a symbolic link", ErrUntrustedEntry, dir)
+		return fmt.Errorf("%w: the cache directory %s is a symbolic link, which could lead reads and writes elsewhere: make it a directory of its own", ErrUntrustedEntry, dir)
 	}
-	return trustedOwner(info, isDir)
+	return trustedOwner(info, dir, isDir)
 }
 
-func trustedOwner(info os.FileInfo, isDir bool) error {
-	what := "file"
-	if isDir {
-		what = "directory"
-	}
+// trustedOwner checks the owner and mode of path; its errors say what to
+// do about it.
+func trustedOwner(info os.FileInfo, path string, isDir bool) error {
 	st, ok := info.Sys().(*syscall.Stat_t)
-	if ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("%w: %s owned by uid %d", ErrUntrustedEntry, what, st.Uid)
+	if !ok {
+		return nil
 	}
-	perm := info.Mode().Perm()
-	if perm&0o002 != 0 || (perm&0o020 != 0 && !(ok && privateGroup(st.Gid))) {
-		return fmt.Errorf("%w: %s writable by group or others (mode %04o)", ErrUntrustedEntry, what, perm)
+	return trustedIDs(st.Uid, st.Gid, info.Mode().Perm(), path, isDir)
+}
+
+// euid is the process's effective user id, asked of the kernel once: list
+// checks thousands of files.
+var euid = sync.OnceValue(os.Geteuid)
+
+// trustedIDs is trustedOwner for a file's owner, group and permissions.
+func trustedIDs(uid, gid uint32, perm os.FileMode, path string, isDir bool) error {
+	what, mode, remove := "file", "600", "remove it (rm "+path+")"
+	if isDir {
+		what, mode, remove = "cache directory", "700", "use a cache directory of your own (--cache-dir or SESSIONCACHE_DIR)"
+	}
+	if int(uid) != euid() {
+		return fmt.Errorf("%w: the %s %s belongs to uid %d, not to you: %s", ErrUntrustedEntry, what, path, uid, remove)
+	}
+	if perm&0o002 != 0 || (perm&0o020 != 0 && !privateGroup(gid)) {
+		return fmt.Errorf("%w: the %s %s is writable by group or others (mode %04o): run chmod %s %s", ErrUntrustedEntry, what, path, perm, mode, path)
 	}
 	return nil
 }
@@ -96,5 +150,3 @@ func isSymlinkErr(err error) bool {
 	return false
 }
 
-// oNoFollow makes open(2) fail on a symbolic link instead of following it.
-const oNoFollow = syscall.O_NOFOLLOW

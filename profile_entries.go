@@ -63,6 +63,43 @@ func (l *Loader) Credentials(ctx context.Context, optFns ...func(*config.LoadOpt
 	return cfg.Credentials.Retrieve(ctx)
 }
 
+// AllProfileEntries returns, for every profile the shared config and
+// credentials files define, the cache entries it uses, as ProfileEntries
+// returns them for that profile; profiles that use none, or whose
+// settings the SDK refuses, are left out. The files are read once, so
+// that it takes time linear in their size however many profiles they
+// define. Nothing is read from the cache and no service is called.
+func (l *Loader) AllProfileEntries(ctx context.Context, optFns ...func(*config.LoadOptions) error) (map[string][]ProfileEntry, error) {
+	var lo config.LoadOptions
+	for _, fn := range optFns {
+		if err := fn(&lo); err != nil {
+			return nil, err
+		}
+	}
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return nil, err
+	}
+	files := sharedFiles(&lo, &env)
+	set := readSharedConfig(sharedFileNames(files))
+	r, err := l.resolver(&lo, optFns)
+	if err != nil {
+		return nil, err
+	}
+	r.keysOnly = true
+	out := make(map[string][]ProfileEntry)
+	for _, name := range set.names {
+		sc, err := loadProfile(ctx, set, name, files)
+		if err != nil || !cachesCredentials(sc, l.MFASession) {
+			continue
+		}
+		if entries, err := r.entries(sc); err == nil && len(entries) > 0 {
+			out[name] = entries
+		}
+	}
+	return out, nil
+}
+
 func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadOptions) error) ([]ProfileEntry, *resolver, error) {
 	lo, sc, err := cachedProfile(ctx, optFns, l.MFASession)
 	if err != nil || sc == nil {
@@ -72,11 +109,20 @@ func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadO
 	if err != nil {
 		return nil, nil, err
 	}
-	steps, err := r.plan(sc, false)
+	r.keysOnly = true
+	out, err := r.entries(sc)
 	if err != nil {
 		return nil, nil, err
 	}
-	r.keysOnly = true
+	return out, r, nil
+}
+
+// entries returns the cache entries of sc's chain; r must be keysOnly.
+func (r *resolver) entries(sc *config.SharedConfig) ([]ProfileEntry, error) {
+	steps, err := r.plan(sc, false)
+	if err != nil {
+		return nil, err
+	}
 	var out []ProfileEntry
 	for i, s := range steps {
 		switch s.kind {
@@ -86,7 +132,7 @@ func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadO
 		fromSession := i > 0 && steps[i-1].kind == KindMFASession
 		f, err := r.fetcher(aws.Config{}, s, nil, fromSession)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		e := ProfileEntry{Profile: s.sc.Profile, Kind: s.kind, Key: f.CacheKey(), RoleARN: s.sc.RoleARN}
 		switch s.kind {
@@ -101,5 +147,5 @@ func (l *Loader) profileEntries(ctx context.Context, optFns []func(*config.LoadO
 		}
 		out = append(out, e)
 	}
-	return out, r, nil
+	return out, nil
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -73,9 +73,8 @@ type ProviderOptions struct {
 // concurrent use. Wrap it in aws.NewCredentialsCache to keep credentials
 // in memory between calls, as LoadDefaultConfig does.
 type Provider struct {
-	fetcher  Fetcher
-	opts     ProviderOptions
-	warnOnce sync.Once
+	fetcher Fetcher
+	opts    ProviderOptions
 }
 
 // NewProvider returns a Provider for the credentials f fetches.
@@ -99,17 +98,21 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		if e := p.lookup(ctx, key); e != nil {
 			return e.AWSCredentials(p.opts.Source), nil
 		}
-		unlock, err := c.Lock(ctx, key)
+		l, err := c.lock(ctx, key, "fetching new credentials")
+		var timeout *LockTimeoutError
 		switch {
 		case err == nil:
-			defer unlock()
+			defer l.release()
 			// Whoever held the lock may have written a fresh entry.
 			if e := p.lookup(ctx, key); e != nil {
 				return e.AWSCredentials(p.opts.Source), nil
 			}
-		case ctx.Err() != nil:
+			ctx = context.WithValue(ctx, lockNoteKey{}, l.note)
+		case ctx.Err() != nil, errors.As(err, &timeout):
 			return aws.Credentials{}, err
 		default:
+			// Fetching is safe without the lock; only a stampede is not
+			// kept off.
 			p.opts.Logger.Debug("fetching without the cache lock", "key", key, "error", err.Error())
 		}
 	}
@@ -119,10 +122,13 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	if c != nil {
 		if err := c.Set(key, e); err != nil {
-			// The credentials are good; only the next process loses.
-			p.warnOnce.Do(func() {
-				p.opts.Logger.Warn("could not write the credential cache", "error", err.Error())
-			})
+			// The credentials are good; only the next process loses. An
+			// untrusted directory was reported when it was read.
+			if errors.Is(err, ErrUntrustedEntry) {
+				p.opts.Logger.Debug("not writing the cache", "error", err.Error())
+			} else {
+				c.warnOnce("write "+c.Path(key), "sessioncache: could not save the new credentials, so the next run fetches them again: "+strings.TrimPrefix(err.Error(), "sessioncache: "))
+			}
 		} else {
 			p.opts.Logger.Debug("cache entry written", "key", key, "expires", e.Credentials.Expiration)
 		}

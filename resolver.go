@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
-	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
@@ -41,6 +40,9 @@ type resolver struct {
 	ssoTokenOpts    func(*ssocreds.SSOTokenProviderOptions)
 	ssoLoginOpts    func(*ssologin.Options)
 	configFiles     []string
+	loadOpts        *config.LoadOptions
+	lockTimeout     time.Duration
+	onWait          func(LockHolder)
 	// keysOnly makes fetchers without service clients, for their keys.
 	keysOnly bool
 }
@@ -59,6 +61,9 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 		ssoTokenOpts:    lo.SSOTokenProviderOptions,
 		ssoLoginOpts:    l.SSOLoginOptions,
 		configFiles:     lo.SharedConfigFiles,
+		loadOpts:        lo,
+		lockTimeout:     l.LockTimeout,
+		onWait:          l.OnWait,
 	}
 	if r.window == 0 {
 		r.window = DefaultExpiryWindow
@@ -85,13 +90,12 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 		}
 		onWait := l.OnWait
 		if onWait == nil {
-			onWait = func(pid int) {
-				tellTerminal(fmt.Sprintf("waiting for another sessioncache process (pid %d) to finish MFA", pid))
-			}
+			onWait = func(h LockHolder) { tellWaiting(r.logger, h) }
 		}
 		r.cache = NewFileCache(dir, func(o *FileCacheOptions) {
 			o.Logger = r.logger
 			o.OnWait = onWait
+			o.LockTimeout = l.LockTimeout
 		})
 	}
 	return r, nil
@@ -140,8 +144,8 @@ func (r *resolver) plan(sc *config.SharedConfig, asSource bool) ([]step, error) 
 		return []step{{KindWebIdentity, sc}}, nil
 	case ssoComplete(sc):
 		steps = []step{{KindSSO, sc}}
-	case sc.CredentialProcess != "" && sc.RoleARN != "":
-		// The SDK assumes the role with what the process gives.
+	case usesProcess(sc):
+		// Run here, not by the SDK, whose errors quote the output.
 		steps = []step{{stepProcess, sc}}
 	case sc.RoleARN != "":
 		return nil, fmt.Errorf("sessioncache: profile %s sets role_arn but no source_profile, credential_source, credential_process, web_identity_token_file or SSO settings", sc.Profile)
@@ -173,7 +177,7 @@ func (r *resolver) resolve(ctx context.Context, cfg aws.Config, sc *config.Share
 		case stepSDK:
 			p, err = r.sdkCredentials(ctx, s.sc.Profile)
 		case stepProcess:
-			p = processcreds.NewProvider(s.sc.CredentialProcess)
+			p = newProcessProvider(s.sc, r.loadOpts)
 		default:
 			var f Fetcher
 			fromSession := i > 0 && steps[i-1].kind == KindMFASession

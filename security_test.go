@@ -141,8 +141,12 @@ func TestUntrustedEntriesAreMissesWithWarning(t *testing.T) {
 				t.Fatalf("Get error = %v, want ErrUntrustedEntry", err)
 			}
 			w := logs.warnings()
-			if len(w) != 1 || !strings.Contains(w[0], "ignoring cache entry") {
+			if len(w) != 1 || !strings.Contains(w[0], "not using the cached credentials") {
 				t.Errorf("warnings %q, want one", w)
+			}
+			// The warning says what to do about it.
+			if len(w) == 1 && !strings.Contains(w[0], "chmod ") && !strings.Contains(w[0], "rm ") && !strings.Contains(w[0], "of your own") && !strings.Contains(w[0], "of its own") {
+				t.Errorf("warning %q does not say how to fix it", w[0])
 			}
 
 			f := &fakeFetcher{key: testKey}
@@ -152,6 +156,10 @@ func TestUntrustedEntriesAreMissesWithWarning(t *testing.T) {
 			}
 			if creds.AccessKeyID == "ASIAPLANTED" || f.calls.Load() != 1 {
 				t.Errorf("Retrieve served the untrusted entry (%d fetches)", f.calls.Load())
+			}
+			// A run reads the entry several times; it warns once.
+			if w := logs.warnings(); len(w) != 1 {
+				t.Errorf("%d warnings after Retrieve, want the first one only: %q", len(w), w)
 			}
 		})
 	}

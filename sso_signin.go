@@ -32,8 +32,13 @@ func (r *resolver) ssoTokenSource(cfg aws.Config, sc *config.SharedConfig) (*sso
 	}
 	lock := NewFileCache(ssologin.LockDir(dir), func(o *FileCacheOptions) {
 		o.Logger = r.logger
-		o.OnWait = func(pid int) {
-			tellTerminal(fmt.Sprintf("waiting for another sessioncache process (pid %d) to finish signing in to %s", pid, s.StartURL))
+		o.LockTimeout = r.lockTimeout
+		o.OnWait = func(h LockHolder) {
+			if r.onWait != nil {
+				r.onWait(h)
+				return
+			}
+			tellTerminal(fmt.Sprintf("waiting for %s to finish signing in to %s", h, s.StartURL))
 		}
 	})
 	return ssologin.NewTokenSource(cfg, s, func(o *ssologin.Options) {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,9 +207,9 @@ func TestKilledLockHolderIsTakenOverAtOnce(t *testing.T) {
 	var waits atomic.Int32
 	waiting := make(chan int, 10)
 	c := NewFileCache(dir, func(o *FileCacheOptions) {
-		o.OnWait = func(pid int) {
+		o.OnWait = func(h LockHolder) {
 			waits.Add(1)
-			waiting <- pid
+			waiting <- h.PID
 		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -262,7 +261,8 @@ func TestOnWaitIsCalledAfterTheNoticeDelay(t *testing.T) {
 			var calls []time.Duration
 			start := time.Now()
 			c := NewFileCache(filepath.Join(t.TempDir(), "cache"), func(o *FileCacheOptions) {
-				o.OnWait = func(pid int) {
+				o.OnWait = func(h LockHolder) {
+					pid := h.PID
 					mu.Lock()
 					defer mu.Unlock()
 					calls = append(calls, time.Since(start))
@@ -348,7 +348,7 @@ func TestLockIsReleasedForTheNext(t *testing.T) {
 		}
 		// Windows keeps other handles from writing a locked file.
 		b, err := os.ReadFile(filepath.Join(c.Dir(), "k.lock"))
-		if runtime.GOOS != "windows" && (err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid())) {
+		if pid, _, _ := strings.Cut(string(b), "\n"); err != nil || pid != strconv.Itoa(os.Getpid()) {
 			t.Errorf("the lock file holds %q (%v), want this process's pid", b, err)
 		}
 		unlock()

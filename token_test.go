@@ -189,7 +189,7 @@ func TestMFAProcessRunsOnceUnderTheLock(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// A Loader per goroutine, as a process each.
-			l := &Loader{CacheDir: w.cacheDir, OnWait: func(int) {}}
+			l := &Loader{CacheDir: w.cacheDir, OnWait: func(LockHolder) {}}
 			cfg, err := l.LoadDefaultConfig(context.Background(), w.options("yk-admin")...)
 			if err == nil {
 				_, err = cfg.Credentials.Retrieve(context.Background())

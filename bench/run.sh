@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Measures `sessioncache export` against botocore reading the same AWS CLI
-# cache entry, `sessioncache status` as a shell prompt runs it, a 50-process stampede on a cold cache, and `list` over a
-# large cache. Everything runs under a temporary HOME against a local STS
+# cache entry, `sessioncache status` as a shell prompt runs it, a 50-process
+# stampede on a cold cache, `list` over a large cache, and `export`, `list`
+# and `clear --expired` with a config of 2,000 profiles, as large SSO
+# organisations generate. Everything runs under a temporary HOME against a local STS
 # on 127.0.0.1; the real ~/.aws is never read, and whatever the script
 # starts is stopped when it exits.
 #
-# Usage: bench/run.sh    (N, STAMPEDE and ENTRIES override the sizes)
+# Usage: bench/run.sh    (N, STAMPEDE, ENTRIES and PROFILES override the sizes)
 set -euo pipefail
 
 N=${N:-20}               # runs of each contender, alternating
 STAMPEDE=${STAMPEDE:-50} # processes started together on a cold cache
 ENTRIES=${ENTRIES:-10000}
+PROFILES=${PROFILES:-2000}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/sessioncache-bench.XXXXXX")
@@ -124,26 +127,32 @@ EOF
 
 # --- helpers -------------------------------------------------------------
 
-# measure NAME CMD...: runs CMD once, appends "seconds kilobytes" to
-# $work/NAME.txt, and checks that it printed $expect (the warm entry's
-# key unless set).
-expect=ASIABENCHWARM0000001
-measure() {
+# timed NAME CMD...: runs CMD once and appends "wall user+sys kilobytes"
+# to $work/NAME.txt; user+sys is what the run costs whatever else the
+# machine does.
+timed() {
 	local name=$1
 	shift
 	local start end
 	start=$EPOCHREALTIME
-	/usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/out" 2>"$work/err" || {
+	/usr/bin/time -f '%U %S %M' -o "$work/rss" "$@" >"$work/out" 2>"$work/err" || {
 		say "bench: $name failed:"
 		cat "$work/err" >&2
 		exit 1
 	}
 	end=$EPOCHREALTIME
+	echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss" | awk '{ printf "%.3f %s", $1 + $2, $3 }')" >>"$work/$name.txt"
+}
+
+# measure NAME CMD...: timed, and checks that CMD printed $expect (the warm
+# entry's key unless set).
+expect=ASIABENCHWARM0000001
+measure() {
+	timed "$@"
 	grep -q "$expect" "$work/out" || {
-		say "bench: $name did not print $expect"
+		say "bench: $1 did not print $expect"
 		exit 1
 	}
-	echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss")" >>"$work/$name.txt"
 }
 
 # median FILE COLUMN
@@ -173,28 +182,25 @@ for ((i = 0; i < N; i++)); do
 	if [[ -n $python ]]; then
 		measure botocore "${run_env[@]}" "$python" "$work/botocore_export.py" admin
 	fi
-	start=$EPOCHREALTIME
-	"${run_env[@]}" /usr/bin/time -f '%M' -o "$work/rss" "$work/bin/hello" >/dev/null
-	end=$EPOCHREALTIME
-	echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.6f", e - s }') $(tail -n 1 "$work/rss")" >>"$work/hello.txt"
+	timed hello "${run_env[@]}" "$work/bin/hello"
 done
 if ((have_cli)); then
-	row "sessioncache export --format process" "$(ms "$(median "$work/cli.txt" 1)")" "$(mb "$(median "$work/cli.txt" 2)")"
+	row "sessioncache export --format process" "$(ms "$(median "$work/cli.txt" 1)")" "$(mb "$(median "$work/cli.txt" 3)")"
 fi
 if ((have_cli)); then
-	row "sessioncache status (for a shell prompt)" "$(ms "$(median "$work/status.txt" 1)")" "$(mb "$(median "$work/status.txt" 2)")"
+	row "sessioncache status (for a shell prompt)" "$(ms "$(median "$work/status.txt" 1)")" "$(mb "$(median "$work/status.txt" 3)")"
 fi
 if [[ -n $python ]]; then
-	row "botocore + JSONFileCache (python3)" "$(ms "$(median "$work/botocore.txt" 1)")" "$(mb "$(median "$work/botocore.txt" 2)")"
+	row "botocore + JSONFileCache (python3)" "$(ms "$(median "$work/botocore.txt" 1)")" "$(mb "$(median "$work/botocore.txt" 3)")"
 else
 	say "bench: python3 with botocore not found: its row is skipped"
 fi
 if ((have_cli)) && [[ -n $python ]]; then
 	row "  botocore / sessioncache" \
 		"$(awk -v a="$(median "$work/botocore.txt" 1)" -v b="$(median "$work/cli.txt" 1)" 'BEGIN { printf "%.1fx", a / b }')" \
-		"$(awk -v a="$(median "$work/botocore.txt" 2)" -v b="$(median "$work/cli.txt" 2)" 'BEGIN { printf "%.1fx", a / b }')"
+		"$(awk -v a="$(median "$work/botocore.txt" 3)" -v b="$(median "$work/cli.txt" 3)" 'BEGIN { printf "%.1fx", a / b }')"
 fi
-row "hello-world Go binary (the floor)" "$(ms "$(median "$work/hello.txt" 1)")" "$(mb "$(median "$work/hello.txt" 2)")"
+row "hello-world Go binary (the floor)" "$(ms "$(median "$work/hello.txt" 1)")" "$(mb "$(median "$work/hello.txt" 3)")"
 
 # --- stampede on a cold cache ------------------------------------------
 
@@ -256,17 +262,43 @@ for i in range(n):
     os.write(fd, data)
     os.close(fd)
 EOF
-	start=$EPOCHREALTIME
-	"${run_env[@]}" /usr/bin/time -f '%M' -o "$work/rss" "$work/bin/sessioncache" list >"$work/list.out" 2>"$work/list.err" || {
-		say "bench: list failed:"
-		cat "$work/list.err" >&2
-		exit 1
-	}
-	end=$EPOCHREALTIME
-	row "list, $ENTRIES entries" "$(ms "$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')")" "$(mb "$(tail -n 1 "$work/rss")")"
+	timed list "${run_env[@]}" "$work/bin/sessioncache" list
+	row "list, $ENTRIES entries" "$(ms "$(median "$work/list.txt" 1)")" "$(mb "$(median "$work/list.txt" 3)")"
+fi
+
+# --- a large config: export, list and clear --expired -----------------------
+
+if ((have_cli)); then
+	say "large config: $PROFILES profiles"
+	big=$work/big-config
+	{
+		cat "$home/.aws/config"
+		for ((i = 0; i < PROFILES; i++)); do
+			printf '\n[profile role%d]\nrole_arn = arn:aws:iam::123456789012:role/role%d\nsource_profile = src\nmfa_serial = %s\nregion = us-east-1\n' "$i" "$i" "$mfa_serial"
+		done
+	} >"$big"
+	for ((i = 0; i < N; i++)); do
+		timed export-small "${run_env[@]}" "$work/bin/sessioncache" export --profile admin
+		timed export-big "${run_env[@]}" "AWS_CONFIG_FILE=$big" "$work/bin/sessioncache" export --profile admin
+	done
+	for f in export-small export-big; do
+		grep -q . "$work/$f.txt"
+	done
+	row "export, 2-profile config" "$(ms "$(median "$work/export-small.txt" 1)")" "cpu $(ms "$(median "$work/export-small.txt" 2)")"
+	row "export, $PROFILES-profile config" "$(ms "$(median "$work/export-big.txt" 1)")" "cpu $(ms "$(median "$work/export-big.txt" 2)")"
+	row "  $PROFILES profiles / 2 profiles" \
+		"$(awk -v a="$(median "$work/export-big.txt" 1)" -v b="$(median "$work/export-small.txt" 1)" 'BEGIN { printf "%.2fx", a / b }')" \
+		"cpu $(awk -v a="$(median "$work/export-big.txt" 2)" -v b="$(median "$work/export-small.txt" 2)" 'BEGIN { printf "%.2fx", a / b }')"
+	for ((i = 0; i < 5; i++)); do
+		timed list-big "${run_env[@]}" "AWS_CONFIG_FILE=$big" "$work/bin/sessioncache" list
+		timed clear-big "${run_env[@]}" "AWS_CONFIG_FILE=$big" "$work/bin/sessioncache" clear --expired
+	done
+	count=$(find "$home/.aws/cli/cache" -name '*.json' | wc -l)
+	row "list, $PROFILES profiles, $count entries" "$(ms "$(median "$work/list-big.txt" 1)")" "cpu $(ms "$(median "$work/list-big.txt" 2)")"
+	row "clear --expired, $PROFILES profiles, $count entries" "$(ms "$(median "$work/clear-big.txt" 1)")" "cpu $(ms "$(median "$work/clear-big.txt" 2)")"
 fi
 
 # --- the table -------------------------------------------------------------
 
-printf '%-44s %14s %12s\n' "what (median of $N where repeated)" "wall" "peak RSS"
+printf '%-44s %14s %12s\n' "what (median of $N where repeated)" "wall" "peak RSS/cpu"
 printf '%s\n' "${rows[@]}"

@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -62,21 +60,24 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 	}
 	var keys map[string]bool
 	if sel.profile != "" {
-		l := &sessioncache.Loader{CacheDir: dir, Logger: g.logger(), MFASession: g.mfaSession}
-		pes, err := l.ProfileEntries(ctx, config.WithSharedConfigProfile(sel.profile))
-		if err != nil {
-			return g.explain(err)
-		}
-		keys = make(map[string]bool)
-		for _, pe := range pes {
-			keys[pe.Key] = true
+		if keys, err = profileKeys(ctx, g, dir, sel.profile); err != nil {
+			return err
 		}
 	}
 	rows, err := cacheRows(ctx, g, dir, timeNow())
 	if err != nil {
 		return err
 	}
-	cache := sessioncache.NewFileCache(dir)
+	testHookAfterRows()
+	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) { o.LockTimeout = g.lockTimeout })
+	var stillExpired func(*sessioncache.Entry, error) bool
+	if sel.expired {
+		// Decided again under the lock: a process may have refreshed
+		// the entry since the rows were read.
+		stillExpired = func(e *sessioncache.Entry, err error) bool {
+			return err == nil && !e.Credentials.Expiration.After(timeNow())
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	removed := 0
 	for _, r := range rows {
@@ -86,12 +87,13 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 		case sel.expired && r.State != stateExpired:
 			continue
 		}
-		if err := cache.Delete(r.Key); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue // removed meanwhile
-			}
+		ok, err := cache.DeleteIf(ctx, r.Key, stillExpired)
+		if err != nil {
 			tw.Flush()
 			return err
+		}
+		if !ok {
+			continue // removed or refreshed meanwhile
 		}
 		removed++
 		fmt.Fprintf(tw, "removed\t%s\t%s\t(%s)\n", profilesText(r), dash(r.ARN), rowStatus(r))
@@ -111,6 +113,25 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 	}
 	return err
 }
+
+// profileKeys returns the keys of the entries a profile uses, every hop
+// of its chain.
+func profileKeys(ctx context.Context, g *globals, dir, profile string) (map[string]bool, error) {
+	l := &sessioncache.Loader{CacheDir: dir, Logger: g.logger()}
+	pes, err := l.ProfileEntries(ctx, config.WithSharedConfigProfile(profile))
+	if err != nil {
+		return nil, g.explain(err)
+	}
+	keys := make(map[string]bool)
+	for _, pe := range pes {
+		keys[pe.Key] = true
+	}
+	return keys, nil
+}
+
+// testHookAfterRows is called when clear has read the cache, before it
+// removes anything, so that tests can race it.
+var testHookAfterRows = func() {}
 
 // rowStatus is a row's state with its expiry: "expired 3h ago",
 // "valid, expires in 42m".

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache"
 	"github.com/spf13/cobra"
 )
@@ -31,7 +31,7 @@ const (
 func newListCommand(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list [--json]",
+		Use:   "list [-p PROFILE] [--json]",
 		Short: "List the cached sessions, without their secrets",
 		Long: `List shows one row per entry of the credential cache: the profiles of
 the shared config whose entry it is, the kind of credentials, the role
@@ -43,7 +43,9 @@ session's ARN, the account, when it expires, and its state:
   damaged         not an entry the AWS CLI or sessioncache can read
   untrusted       writable by others or not owned by you: never used
 
-No secret is shown. --json prints the same as an array of objects.`,
+With -p, only the entries that profile uses are shown, every hop of its
+role chain. No secret is shown. --json prints the same as an array of
+objects.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runList(cmd.Context(), g, asJSON, cmd.OutOrStdout())
@@ -62,8 +64,21 @@ func runList(ctx context.Context, g *globals, asJSON bool, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	profile := ""
+	if g.profileFlag {
+		profile, _ = g.profileName()
+		keys, err := profileKeys(ctx, g, dir, profile)
+		if err != nil {
+			return err
+		}
+		rows = slices.DeleteFunc(rows, func(r listRow) bool { return !keys[r.Key] })
+	}
 	if asJSON {
 		return writeRowsJSON(w, rows)
+	}
+	if len(rows) == 0 && profile != "" {
+		_, err := fmt.Fprintf(w, "No cached credentials of profile %s in %s.\n", profile, dir)
+		return err
 	}
 	if len(rows) == 0 {
 		_, err := fmt.Fprintf(w, "No cached credentials in %s.\n", dir)
@@ -164,21 +179,14 @@ func newRow(cache *sessioncache.FileCache, le sessioncache.ListedEntry, owners [
 // files define, whose settings make it. Two profiles with the same role
 // settings share a key, and both are named.
 func keyOwners(ctx context.Context, g *globals, dir string) map[string][]sessioncache.ProfileEntry {
-	names, err := profileNames()
 	logger := g.debugLogger()
+	l := &sessioncache.Loader{CacheDir: dir, Logger: logger}
+	all, err := l.AllProfileEntries(ctx)
 	if err != nil && logger != nil {
 		logger.Debug("cannot read the profiles", "error", err.Error())
 	}
-	l := &sessioncache.Loader{CacheDir: dir, Logger: logger, MFASession: g.mfaSession}
 	owners := make(map[string][]sessioncache.ProfileEntry)
-	for _, name := range names {
-		pes, err := l.ProfileEntries(ctx, config.WithSharedConfigProfile(name))
-		if err != nil {
-			if logger != nil {
-				logger.Debug("skipping profile", "profile", name, "error", err.Error())
-			}
-			continue
-		}
+	for _, pes := range all {
 		for _, pe := range pes {
 			if pe.Profile == "" {
 				continue // a web identity of the environment
@@ -267,13 +275,39 @@ func profilesText(r listRow) string {
 	return strings.Join(r.Profiles, ",")
 }
 
-func writeRowsTable(w io.Writer, rows []listRow) error {
+func writeRowsTable(out io.Writer, rows []listRow) error {
+	// tabwriter writes cell by cell: one system call each, unbuffered.
+	w := bufio.NewWriter(out)
+	if err := writeRowsTo(w, rows); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func writeRowsTo(w io.Writer, rows []listRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROFILE\tKIND\tARN\tACCOUNT\tEXPIRES\tSTATE")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", profilesText(r), dash(r.Kind), dash(r.ARN), dash(r.Account), dash(r.expires), r.State)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Each problem names its file and says what to do.
+	first := true
+	for _, r := range rows {
+		if r.Problem == "" {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w)
+			first = false
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s\n", r.State, r.Problem); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeRowsJSON(w io.Writer, rows []listRow) error {

@@ -78,8 +78,9 @@ func (g *globals) ssoTokenSource(ctx context.Context, optFns ...func(*ssologin.O
 		return nil, s, err
 	}
 	lock := sessioncache.NewFileCache(ssologin.LockDir(dir), func(o *sessioncache.FileCacheOptions) {
-		o.OnWait = func(pid int) {
-			fmt.Fprintf(g.stderr, "Waiting for another sessioncache process (pid %d) to finish signing in to %s\n", pid, s.StartURL)
+		o.LockTimeout = g.lockTimeout
+		o.OnWait = func(h sessioncache.LockHolder) {
+			fmt.Fprintf(g.stderr, "sessioncache: waiting for %s to finish signing in to %s (giving up after %v; see --lock-timeout)\n", h, s.StartURL, g.lockTimeout)
 		}
 	})
 	ts, err := ssologin.NewTokenSource(cfg, s, append([]func(*ssologin.Options){func(o *ssologin.Options) {

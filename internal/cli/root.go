@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/sessioncache/sessioncache"
 	"github.com/spf13/cobra"
 )
@@ -75,6 +76,7 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking (visible in ps), or - to take the first line of standard input")
 	pf.BoolVar(&g.mfaSession, "mfa-session", true, "make MFA sessions for long-term keys with mfa_serial, as aws-vault (=false: use the keys as they are, as the AWS CLI)")
 	pf.BoolVar(&g.debug, "debug", false, "log what happens to standard error (secrets are never logged)")
+	pf.DurationVar(&g.lockTimeout, "lock-timeout", sessioncache.DefaultLockTimeout, "how long to wait for another process refreshing the same session (`duration`)")
 	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		names, _ := profileNames()
 		return names, cobra.ShellCompDirectiveNoFileComp
@@ -112,6 +114,8 @@ type globals struct {
 
 	// minRemaining is exec's and export's --min-remaining.
 	minRemaining time.Duration
+	// lockTimeout bounds the wait for another process's lock.
+	lockTimeout time.Duration
 
 	// profileFlag is set when --profile was given on the command line.
 	profileFlag bool
@@ -166,13 +170,12 @@ func (g *globals) profileVar() string {
 // logger returns the --debug logger, and otherwise one that shows only
 // warnings.
 func (g *globals) logger() *slog.Logger {
-	level := slog.LevelDebug
 	if !g.debug {
 		// Warnings (an entry that is not trusted, a cache that cannot be
 		// written) explain a prompt that would otherwise be a surprise.
-		level = slog.LevelWarn
+		return newWarnLogger(g.stderr)
 	}
-	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // debugLogger returns the --debug logger or nil, for commands whose output
@@ -186,13 +189,20 @@ func (g *globals) debugLogger() *slog.Logger {
 
 // loader returns the Loader the global flags describe.
 func (g *globals) loader() *sessioncache.Loader {
-	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), MFASession: g.mfaSession, TokenProvider: g.tokenProvider()}
+	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.logger(), MFASession: g.mfaSession, TokenProvider: g.tokenProvider(),
+		LockTimeout: g.lockTimeout, OnWait: g.onWait}
 	if g.minRemaining > sessioncache.DefaultExpiryWindow {
 		// A session with less left is refreshed, through the cache and
 		// its lock, as one near expiry is.
 		l.ExpiryWindow = g.minRemaining
 	}
 	return l
+}
+
+// onWait says on standard error whom the command waits for, terminal or
+// not, so that a run that seems stuck explains itself.
+func (g *globals) onWait(h sessioncache.LockHolder) {
+	fmt.Fprintf(g.stderr, "sessioncache: waiting for %s, which is refreshing the same session (giving up after %v; see --lock-timeout)\n", h, g.lockTimeout)
 }
 
 // cacheDirPath returns the cache directory: --cache-dir, else the
@@ -209,17 +219,24 @@ func (g *globals) cacheDirPath() (string, error) {
 // explicitly so that a missing one is an error, as in the SDK, for
 // AWS_DEFAULT_PROFILE too), else the default profile.
 func (g *globals) loadOptions() []func(*config.LoadOptions) error {
+	var opts []func(*config.LoadOptions) error
+	if !g.debug {
+		// The SDK's own warnings (falling back to IMDSv1) go to the
+		// process's standard error, not the command's, as log records;
+		// what matters reaches the user as the command's error.
+		opts = append(opts, config.WithLogger(logging.Nop{}))
+	}
 	name := g.profile
 	if name == "" {
 		if env, err := config.NewEnvConfig(); err == nil && (env.Credentials.HasKeys() || env.WebIdentityTokenFilePath != "") {
-			return nil
+			return opts
 		}
 		name, _ = profileFromEnv()
 	}
 	if name != "" {
-		return []func(*config.LoadOptions) error{config.WithSharedConfigProfile(name)}
+		opts = append(opts, config.WithSharedConfigProfile(name))
 	}
-	return nil
+	return opts
 }
 
 // retrieve returns the selected profile's credentials, from the cache when
@@ -262,6 +279,10 @@ func (g *globals) credentials(ctx context.Context) (aws.Credentials, error) {
 func (g *globals) explain(err error) error {
 	profile, chosen := g.profileName()
 	g.logger().Debug("loading credentials failed", "profile", profile, "error", err.Error())
+	// The SDK's memory cache adds nothing a person needs.
+	if inner := errors.Unwrap(err); inner != nil && strings.HasPrefix(err.Error(), "failed to refresh cached credentials, ") {
+		err = inner
+	}
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) {
 		if missing.Profile != profile {
@@ -280,6 +301,21 @@ func (g *globals) explain(err error) error {
 	var ssoLogin *sessioncache.SSOLoginError
 	if errors.As(err, &ssoLogin) {
 		return ssoLogin
+	}
+	if strings.Contains(err.Error(), "EC2 IMDS") {
+		configFile, credentialsFile := sharedFiles()
+		sc, lerr := config.LoadSharedConfigProfile(context.Background(), profile, func(o *config.LoadSharedConfigOptions) {
+			o.ConfigFiles, o.CredentialsFiles = []string{configFile}, []string{credentialsFile}
+		})
+		if lerr == nil && sc.CredentialSource == "" {
+			// The SDK's last resort, the instance role, is all that was
+			// left: the profile gives no credentials.
+			return fmt.Errorf("profile %s has no credentials: set aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, sso_session, or credential_process in it (no instance role was found either)", g.quotedProfile())
+		}
+	}
+	var lockTimeout *sessioncache.LockTimeoutError
+	if errors.As(err, &lockTimeout) {
+		return lockTimeout
 	}
 	var noCode *sessioncache.MFACodeUnavailableError
 	if errors.As(err, &noCode) && g.mfaToken == "-" {

@@ -102,6 +102,7 @@ func TestScripts(t *testing.T) {
 			"ssotest":    cmdSSOTest,
 			"ssoapprove": cmdSSOApprove,
 			"ssocalls":   cmdSSOCalls,
+			"holdlock":   cmdHoldLock,
 		},
 	})
 }
@@ -246,20 +247,7 @@ func cmdEntry(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		exp = time.Now().Add(d).Truncate(time.Second)
 	}
-	dir := ts.Getenv("SESSIONCACHE_DIR")
-	if dir == "" {
-		dir = filepath.Join(ts.Getenv("HOME"), ".aws", "cli", "cache")
-	}
-	l := &sessioncache.Loader{CacheDir: dir, MFASession: true}
-	pes, err := l.ProfileEntries(context.Background(),
-		config.WithSharedConfigProfile(args[0]),
-		config.WithSharedConfigFiles([]string{ts.Getenv("AWS_CONFIG_FILE")}),
-		config.WithSharedCredentialsFiles([]string{ts.Getenv("AWS_SHARED_CREDENTIALS_FILE")}))
-	ts.Check(err)
-	if len(pes) == 0 {
-		ts.Fatalf("entry: profile %s assumes no role", args[0])
-	}
-	pe := pes[len(pes)-1]
+	dir, pe := scriptEntry(ts, "entry", args[0])
 	e := &sessioncache.Entry{
 		Credentials: sessioncache.EntryCredentials{
 			AccessKeyID:     ("ASIA" + strings.ToUpper(args[0]) + strings.Repeat("X", 16))[:20],
@@ -281,6 +269,39 @@ func cmdEntry(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Check(sessioncache.NewFileCache(dir).Set(pe.Key, e))
+}
+
+// scriptEntry returns the script's cache directory and the entry of the
+// role a profile assumes.
+func scriptEntry(ts *testscript.TestScript, cmd, profile string) (string, sessioncache.ProfileEntry) {
+	dir := ts.Getenv("SESSIONCACHE_DIR")
+	if dir == "" {
+		dir = filepath.Join(ts.Getenv("HOME"), ".aws", "cli", "cache")
+	}
+	l := &sessioncache.Loader{CacheDir: dir}
+	pes, err := l.ProfileEntries(context.Background(),
+		config.WithSharedConfigProfile(profile),
+		config.WithSharedConfigFiles([]string{ts.Getenv("AWS_CONFIG_FILE")}),
+		config.WithSharedCredentialsFiles([]string{ts.Getenv("AWS_SHARED_CREDENTIALS_FILE")}))
+	ts.Check(err)
+	if len(pes) == 0 {
+		ts.Fatalf("%s: profile %s assumes no role", cmd, profile)
+	}
+	return dir, pes[len(pes)-1]
+}
+
+// cmdHoldLock takes the lock of the entry of a profile, as another process
+// refreshing it would, and holds it until the script ends:
+//
+//	holdlock PROFILE
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: holdlock PROFILE")
+	}
+	dir, pe := scriptEntry(ts, "holdlock", args[0])
+	unlock, err := sessioncache.NewFileCache(dir).Lock(context.Background(), pe.Key)
+	ts.Check(err)
+	ts.Defer(unlock)
 }
 
 // cmdEmptyDir checks that a directory holds nothing:
