@@ -149,4 +149,3 @@ func isSymlinkErr(err error) bool {
 	}
 	return false
 }
-

@@ -5,6 +5,7 @@ package sessioncache
 import (
 	"io"
 	"os"
+	"time"
 )
 
 // readEntryFile reads an entry. Windows protects the profile directory
@@ -32,7 +33,6 @@ func readEntryIn(path string) ([]byte, time.Time, error) {
 	data, err := io.ReadAll(io.LimitReader(f, maxEntrySize+1))
 	return data, info.ModTime(), err
 }
-
 
 // checkTrusted refuses a cache directory that is a symbolic link; Windows
 // protects the profile directory with ACLs, so nothing else is checked.
