@@ -180,7 +180,7 @@ func withMFA(ctx context.Context, serial string, tp TokenProvider, profile strin
 		code = strings.TrimSpace(code)
 		last := attempt >= DefaultMFAAttempts
 		switch {
-		case !validMFACode(code):
+		case !ValidMFACode(code):
 			refused = &InvalidMFACodeError{Serial: serial}
 			if last {
 				return refused

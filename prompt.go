@@ -164,9 +164,10 @@ func readLine(r io.Reader) (string, error) {
 	return b.String(), nil
 }
 
-// validMFACode reports whether code is the six digits every virtual and
-// hardware MFA device shows.
-func validMFACode(code string) bool {
+// ValidMFACode reports whether code is the six digits every virtual and
+// hardware MFA device shows. Codes of another form are refused before
+// they reach STS.
+func ValidMFACode(code string) bool {
 	if len(code) != 6 {
 		return false
 	}

@@ -144,7 +144,7 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		switch {
 		case !asked:
 			fmt.Fprintln(w, "   Type any six digits at the prompt:")
-		case !sixDigits(last):
+		case !sessioncache.ValidMFACode(last):
 			fmt.Fprintln(w, "   That is not a 6-digit code. Try again.")
 		default:
 			fmt.Fprintln(w, "   STS did not accept that code. Try again.")
@@ -340,16 +340,3 @@ func (s style) wrap(code, text string) string {
 func (s style) bold(text string) string  { return s.wrap("1", text) }
 func (s style) dim(text string) string   { return s.wrap("2", text) }
 func (s style) green(text string) string { return s.wrap("32", text) }
-
-// sixDigits reports whether code has the form of an MFA code.
-func sixDigits(code string) bool {
-	if len(code) != 6 {
-		return false
-	}
-	for _, c := range code {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
