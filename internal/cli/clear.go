@@ -117,7 +117,7 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 // profileKeys returns the keys of the entries a profile uses, every hop
 // of its chain.
 func profileKeys(ctx context.Context, g *globals, dir, profile string) (map[string]bool, error) {
-	l := &sessioncache.Loader{CacheDir: dir, Logger: g.logger()}
+	l := &sessioncache.Loader{CacheDir: dir, Logger: g.logger(), MFASession: g.mfaSession}
 	pes, err := l.ProfileEntries(ctx, config.WithSharedConfigProfile(profile))
 	if err != nil {
 		return nil, g.explain(err)

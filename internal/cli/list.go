@@ -180,7 +180,7 @@ func newRow(cache *sessioncache.FileCache, le sessioncache.ListedEntry, owners [
 // settings share a key, and both are named.
 func keyOwners(ctx context.Context, g *globals, dir string) map[string][]sessioncache.ProfileEntry {
 	logger := g.debugLogger()
-	l := &sessioncache.Loader{CacheDir: dir, Logger: logger}
+	l := &sessioncache.Loader{CacheDir: dir, Logger: logger, MFASession: g.mfaSession}
 	all, err := l.AllProfileEntries(ctx)
 	if err != nil && logger != nil {
 		logger.Debug("cannot read the profiles", "error", err.Error())

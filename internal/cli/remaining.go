@@ -43,7 +43,7 @@ func (g *globals) checkMinRemaining(ctx context.Context) error {
 // profile's role lasts, as its settings say, and why; zero when they do
 // not say (no role, or errors the command reports later).
 func (g *globals) roleSessionLength(ctx context.Context) (time.Duration, string) {
-	l := &sessioncache.Loader{CacheDir: g.cacheDir}
+	l := &sessioncache.Loader{CacheDir: g.cacheDir, MFASession: g.mfaSession}
 	entries, err := l.ProfileEntries(ctx, g.loadOptions()...)
 	if err != nil || len(entries) == 0 {
 		return 0, ""

@@ -278,7 +278,7 @@ func scriptEntry(ts *testscript.TestScript, cmd, profile string) (string, sessio
 	if dir == "" {
 		dir = filepath.Join(ts.Getenv("HOME"), ".aws", "cli", "cache")
 	}
-	l := &sessioncache.Loader{CacheDir: dir}
+	l := &sessioncache.Loader{CacheDir: dir, MFASession: true}
 	pes, err := l.ProfileEntries(context.Background(),
 		config.WithSharedConfigProfile(profile),
 		config.WithSharedConfigFiles([]string{ts.Getenv("AWS_CONFIG_FILE")}),

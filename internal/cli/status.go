@@ -92,7 +92,7 @@ func (g *globals) sessionStatus(ctx context.Context, now time.Time) (sessionStat
 		}
 		return st, nil
 	}
-	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.debugLogger()}
+	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.debugLogger(), MFASession: g.mfaSession}
 	entries, err := l.ProfileEntries(ctx, opts...)
 	var missing config.SharedConfigProfileNotExistError
 	if !chosen && errors.As(err, &missing) && missing.Profile == profile {
