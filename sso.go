@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/auth/bearer"
+	"github.com/sessioncache/sessioncache/internal/atomicfile"
 	"github.com/sessioncache/sessioncache/ssologin"
 )
 
@@ -172,17 +171,9 @@ const maxSSOTokenSize = 1 << 20
 // botocore do for legacy profiles: accessToken and expiresAt (RFC 3339)
 // must be there, and an expired token is not used.
 func readSSOToken(path string, now time.Time) (string, error) {
-	f, err := os.Open(path)
+	data, err := atomicfile.ReadFile(path, maxSSOTokenSize)
 	if err != nil {
 		return "", fmt.Errorf("read the cached SSO token: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxSSOTokenSize+1))
-	if err != nil {
-		return "", fmt.Errorf("read the cached SSO token: %w", err)
-	}
-	if len(data) > maxSSOTokenSize {
-		return "", fmt.Errorf("the cached SSO token %s is larger than %d bytes", path, maxSSOTokenSize)
 	}
 	var t struct {
 		AccessToken *string `json:"accessToken"`

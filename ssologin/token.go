@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -186,17 +185,12 @@ func writeObject(path string, obj pyjson.Object) error {
 
 // readObject reads a cache file holding one JSON object.
 func readObject(path string) (map[string]json.RawMessage, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	data, err := atomicfile.ReadFile(path, maxFileSize)
+	switch {
+	case errors.Is(err, atomicfile.ErrNotRegular), errors.Is(err, atomicfile.ErrTooLarge):
+		return nil, fmt.Errorf("ssologin: %w: %w", ErrDamaged, err)
+	case err != nil:
 		return nil, fmt.Errorf("ssologin: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("ssologin: read %s: %w", path, err)
-	}
-	if len(data) > maxFileSize {
-		return nil, fmt.Errorf("ssologin: %s: %w: larger than %d bytes", path, ErrDamaged, maxFileSize)
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil || m == nil {
