@@ -57,7 +57,16 @@ func runMFAProcess(ctx context.Context, command string) (string, error) {
 	cmd.Stdout = &out
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("sessioncache: mfa_process %q: %w", command, err)
+		// The command line may hold a TOTP seed: name only its program.
+		return "", fmt.Errorf("sessioncache: the profile's mfa_process (%s): %w", firstWord(command), err)
 	}
 	return strings.TrimSpace(out.String()), nil
+}
+
+// firstWord returns the program of a command line, for messages.
+func firstWord(command string) string {
+	if f := strings.Fields(command); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }

@@ -21,6 +21,10 @@ func (ts *TokenSource) refresh(ctx context.Context, t *Token, now time.Time) (*T
 		ClientId:     aws.String(t.ClientID),
 		ClientSecret: aws.String(t.ClientSecret),
 		RefreshToken: aws.String(t.RefreshToken),
+	}, func(o *ssooidc.Options) {
+		// A refresh token is single use: a retry after a lost answer
+		// would send a spent one, and lose the session.
+		o.Retryer = aws.NopRetryer{}
 	})
 	if err != nil {
 		var ig *types.InvalidGrantException

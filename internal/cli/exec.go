@@ -109,6 +109,9 @@ func runExec(ctx context.Context, g *globals, argv []string, server bool, f serv
 		}
 	}
 	if server {
+		if g.minRemaining != 0 {
+			return usageErrorf("--min-remaining does not go with --server: the server refreshes the credentials before they expire, however long the command runs")
+		}
 		return runExecServer(ctx, g, f, argv)
 	}
 	if err := g.checkMinRemaining(ctx); err != nil {

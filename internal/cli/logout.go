@@ -45,9 +45,12 @@ func runLogout(ctx context.Context, g *globals, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	configFile, credentialsFile := sharedFiles()
 	removed := 0
 	for _, name := range names {
-		sc, err := config.LoadSharedConfigProfile(ctx, name)
+		sc, err := config.LoadSharedConfigProfile(ctx, name, func(o *config.LoadSharedConfigOptions) {
+			o.ConfigFiles, o.CredentialsFiles = []string{configFile}, []string{credentialsFile}
+		})
 		if err != nil || sc.SSOAccountID == "" || sc.SSORoleName == "" {
 			continue
 		}

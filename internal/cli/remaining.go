@@ -32,8 +32,10 @@ func (g *globals) checkMinRemaining(ctx context.Context) error {
 	case g.minRemaining == 0:
 		return nil
 	}
-	if limit, why := g.roleSessionLength(ctx); limit > 0 && g.minRemaining > limit {
-		return usageErrorf("profile %s: --min-remaining %s is more than a new session lasts (%s, %s): raise duration_seconds, up to the role's maximum session duration, or ask for less",
+	// A new session has a little less than its length left by the time it
+	// is checked, so asking for all of it would always fail.
+	if limit, why := g.roleSessionLength(ctx); limit > 0 && g.minRemaining >= limit {
+		return usageErrorf("profile %s: --min-remaining %s is not less than a new session lasts (%s, %s): raise duration_seconds, up to the role's maximum session duration, or ask for less",
 			g.quotedProfile(), g.minRemaining, shortDuration(limit), why)
 	}
 	return nil

@@ -28,6 +28,10 @@ import (
 const (
 	fullURIEnv   = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 	authTokenEnv = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+	// botocore reads the relative URI before the full one, and both SDKs
+	// read the token file before the token.
+	relativeURIEnv   = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+	authTokenFileEnv = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
 )
 
 // serveFormats are the formats of export that set variables.
@@ -47,8 +51,11 @@ those two variables (and no other credentials) fetch credentials from it,
 and fetch again before they expire, so they can run for longer than a role
 session lasts:
 
-  sessioncache serve -p admin > ~/.aws/serve.env   # in a terminal of its own
-  . ~/.aws/serve.env                                # in other shells
+  (umask 077; sessioncache serve -p admin > ~/.aws/serve.env)   # in a terminal of its own
+  . ~/.aws/serve.env                                              # in other shells
+
+The token gives the credentials to whoever reads it: keep the file
+private (umask 077 makes it 0600).
 
 The server refreshes the credentials through the AWS CLI's cache 20
 minutes before they expire; when that needs an MFA code, it asks on its
@@ -79,8 +86,17 @@ func runServe(ctx context.Context, g *globals, f serverFlags, format string, std
 		return err
 	}
 	defer s.stop()
+	// The variables that would send the SDKs elsewhere first, as exec
+	// --server removes them; a .env file (env-no-export) cannot unset.
+	var b strings.Builder
+	if unset := envUnsetFormats[format]; unset != "" {
+		for _, name := range []string{relativeURIEnv, authTokenFileEnv} {
+			fmt.Fprintf(&b, unset, name)
+		}
+	}
 	line := envLineFormats[format]
-	if _, err := fmt.Fprintf(stdout, line+line, fullURIEnv, s.url, authTokenEnv, s.token); err != nil {
+	fmt.Fprintf(&b, line+line, fullURIEnv, s.url, authTokenEnv, s.token)
+	if _, err := io.WriteString(stdout, b.String()); err != nil {
 		return err
 	}
 	if fl, ok := stdout.(interface{ Flush() error }); ok {
@@ -92,6 +108,15 @@ func runServe(ctx context.Context, g *globals, f serverFlags, format string, std
 	warnDefaultProfile(ctx, g.stderr)
 	<-ctx.Done()
 	return nil
+}
+
+// envUnsetFormats are the lines that unset a variable in each shell
+// format that can.
+var envUnsetFormats = map[string]string{
+	"env":         "unset %s\n",
+	"powershell":  "Remove-Item Env:%s -ErrorAction SilentlyContinue\n",
+	"windows-cmd": "set %s=\n",
+	"fish":        "set -e %s\n",
 }
 
 // serverFlags are the flags of serve and exec --server.
