@@ -204,7 +204,10 @@ func (e *StaleError) Error() string {
 // Run refreshes the credentials whenever they come within the refresh
 // window, until ctx is done, and then returns ctx's error. A failed
 // refresh is logged and tried again after RetryInterval; meanwhile the
-// credentials held are served while they stay valid for MinValidity.
+// credentials held are served while they stay valid for MinValidity. When
+// the provider's new credentials are themselves within the window (the
+// role's sessions are short), the next refresh waits until they would stop
+// being served.
 func (s *Server) Run(ctx context.Context) error {
 	var retryAt time.Time
 	for {
@@ -232,11 +235,27 @@ func (s *Server) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		retryAt = time.Time{}
-		if err != nil {
+		var stale *StaleError
+		switch {
+		case errors.As(err, &stale):
+			// The provider's newest credentials are this short: asking
+			// again before they stop being served would only call it, and
+			// perhaps STS and a person, again for no gain.
+			retryAt = later(timeNow().Add(s.opts.RetryInterval), stale.Expires.Add(-s.opts.MinValidity))
+			s.opts.Logger.Warn("the provider's credentials expire within the refresh window: give the role longer sessions",
+				"expires", stale.Expires.UTC().Format(time.RFC3339), "retry_at", retryAt.UTC().Format(time.RFC3339))
+		case err != nil:
 			retryAt = timeNow().Add(s.opts.RetryInterval)
 			s.opts.Logger.Warn("could not refresh the served credentials", "error", err.Error(), "retry_in", s.opts.RetryInterval.String())
 		}
 	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // ServeHTTP answers GET on the path with the credentials when the

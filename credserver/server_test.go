@@ -361,6 +361,29 @@ func TestRunRetries(t *testing.T) {
 	}
 }
 
+// A role whose sessions are shorter than the refresh window: every
+// refresh gives credentials already inside it. Run must not call the
+// provider again (each call may mean STS and an MFA code) until those
+// credentials would stop being served.
+func TestRunShortSessions(t *testing.T) {
+	p := expiringIn(DefaultMinValidity + 2*time.Minute)
+	s, hs := newServer(t, p, func(o *Options) { o.RetryInterval = 10 * time.Millisecond })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stale *StaleError
+	if err := s.Refresh(ctx); !errors.As(err, &stale) {
+		t.Fatalf("Refresh: %v, want a StaleError", err)
+	}
+	go s.Run(ctx)
+	time.Sleep(500 * time.Millisecond)
+	if n := p.calls.Load(); n > 2 {
+		t.Errorf("the provider was called %d times in half a second, want at most 2", n)
+	}
+	if _, err := endpointProvider(hs.URL+"/", testToken).Retrieve(ctx); err != nil {
+		t.Errorf("the short credentials are not served: %v", err)
+	}
+}
+
 // Clients that hammer the server are answered from memory: the provider
 // is not called per request.
 func TestHammer(t *testing.T) {
