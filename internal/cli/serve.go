@@ -168,7 +168,7 @@ func startServer(ctx context.Context, g *globals, f serverFlags) (*credentialSer
 		if left < credserver.DefaultMinValidity+time.Minute {
 			// Fresh, they are already too short to hand out: clients
 			// would be refused, and every refresh would call STS.
-			return nil, fmt.Errorf("profile %s: its new credentials last only %s, and the server hands out only credentials with %s left: raise the profile's duration_seconds to at least 1800",
+			return nil, fmt.Errorf("profile %s: its new credentials last only %s, and the server hands out only credentials with %s left: raise the profile's duration_seconds to 1200 or more",
 				g.quotedProfile(), shortDuration(left), shortDuration(credserver.DefaultMinValidity))
 		}
 		g.logger().Warn("the credentials expire within the refresh window: give the role a longer duration_seconds", "expires", stale.Expires.UTC().Format(time.RFC3339))
