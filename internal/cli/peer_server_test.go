@@ -19,7 +19,7 @@ import (
 )
 
 // startServe runs `sessioncache serve` with args in env and returns the
-// two variables it prints, as "NAME=VALUE". The server is stopped with
+// two variables it sets, as "NAME=VALUE". The server is stopped with
 // SIGTERM when the test ends, and must exit 0.
 func startServe(t *testing.T, bin string, env []string, args ...string) []string {
 	t.Helper()
@@ -42,13 +42,16 @@ func startServe(t *testing.T, bin string, env []string, args ...string) []string
 	})
 	r := bufio.NewReader(out)
 	var vars []string
-	for range 2 {
+	for len(vars) < 2 {
 		line, err := r.ReadString('\n')
 		if err != nil {
 			cmd.Process.Kill()
 			t.Fatalf("serve printed no variables: %v", err)
 		}
-		vars = append(vars, strings.TrimSuffix(strings.TrimPrefix(line, "export "), "\n"))
+		// The unset lines of the variables that would override these.
+		if v, ok := strings.CutPrefix(line, "export "); ok {
+			vars = append(vars, strings.TrimSuffix(v, "\n"))
+		}
 	}
 	return vars
 }
