@@ -39,8 +39,6 @@ type resolver struct {
 	webIdentityOpts func(*stscreds.WebIdentityRoleOptions)
 	ssoTokenOpts    func(*ssocreds.SSOTokenProviderOptions)
 	ssoLoginOpts    func(*ssologin.Options)
-	configFiles     []string
-	loadOpts        *config.LoadOptions
 	lockTimeout     time.Duration
 	onWait          func(LockHolder)
 	// keysOnly makes fetchers without service clients, for their keys.
@@ -60,8 +58,6 @@ func (l *Loader) resolver(lo *config.LoadOptions, optFns []func(*config.LoadOpti
 		webIdentityOpts: lo.WebIdentityRoleCredentialOptions,
 		ssoTokenOpts:    lo.SSOTokenProviderOptions,
 		ssoLoginOpts:    l.SSOLoginOptions,
-		configFiles:     lo.SharedConfigFiles,
-		loadOpts:        lo,
 		lockTimeout:     l.LockTimeout,
 		onWait:          l.OnWait,
 	}
@@ -177,7 +173,7 @@ func (r *resolver) resolve(ctx context.Context, cfg aws.Config, sc *config.Share
 		case stepSDK:
 			p, err = r.sdkCredentials(ctx, s.sc.Profile)
 		case stepProcess:
-			p = newProcessProvider(s.sc, r.loadOpts)
+			p = newProcessProvider(s.sc, r.loadOptions)
 		default:
 			var f Fetcher
 			fromSession := i > 0 && steps[i-1].kind == KindMFASession

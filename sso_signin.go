@@ -22,7 +22,7 @@ const EnvSSOSignIn = "SESSIONCACHE_SSO_SIGN_IN"
 // token, refreshed under a lock shared by every process, and on a
 // terminal a sign-in when there is none.
 func (r *resolver) ssoTokenSource(cfg aws.Config, sc *config.SharedConfig) (*ssologin.TokenSource, error) {
-	s, err := ssologin.SessionFromConfig(sc, r.configFiles...)
+	s, err := ssologin.SessionFromConfig(sc, r.loadOptions.SharedConfigFiles...)
 	if err != nil {
 		return nil, err
 	}
