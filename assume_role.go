@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -245,12 +244,11 @@ func forProfile(profile string) string {
 	return " of " + profile
 }
 
-// tellTerminal writes a line for the person at the terminal, if any.
-func tellTerminal(msg string) {
-	if tty, err := os.OpenFile(ttyOutPath(), os.O_WRONLY, 0); err == nil {
-		fmt.Fprintln(tty, msg)
-		tty.Close()
-	}
+// tellTerminal writes a line for the person at the terminal, if any, and
+// reports whether there was one.
+func tellTerminal(msg string) bool {
+	_, err := fmt.Fprintln(terminalWriter{}, msg)
+	return err == nil
 }
 
 // accountFromARN returns the account of an ARN such as

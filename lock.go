@@ -222,11 +222,7 @@ func setLockNote(ctx context.Context, doing string) {
 // process waits for.
 func tellWaiting(logger *slog.Logger, h LockHolder) {
 	msg := "waiting for " + h.String() + " to finish with the cached credentials"
-	tty, err := os.OpenFile(ttyPath, os.O_WRONLY, 0)
-	if err != nil {
+	if !tellTerminal("sessioncache: " + msg) {
 		logger.Warn(msg)
-		return
 	}
-	defer tty.Close()
-	fmt.Fprintln(tty, "sessioncache: "+msg)
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache/ssologin"
-	"golang.org/x/term"
 )
 
 // EnvSSOSignIn names the environment variable that says when a missing or
@@ -63,21 +62,21 @@ func (r *resolver) ssoTokenSource(cfg aws.Config, sc *config.SharedConfig) (*sso
 
 // onTerminal reports whether the process has a controlling terminal.
 func onTerminal() bool {
-	tty, err := os.OpenFile(ttyPath, os.O_WRONLY, 0)
-	if err != nil {
-		return false
+	tty, ok := openTerminal()
+	if ok {
+		tty.Close()
 	}
-	defer tty.Close()
-	return term.IsTerminal(int(tty.Fd()))
+	return ok
 }
 
 // terminalWriter writes to the controlling terminal, so that what a
 // sign-in shows reaches the user while standard output and error are
-// captured, as when an SDK runs a credential_process.
+// captured, as when an SDK runs a credential_process (on Windows, the
+// console's output).
 type terminalWriter struct{}
 
 func (terminalWriter) Write(p []byte) (int, error) {
-	tty, err := os.OpenFile(ttyPath, os.O_WRONLY, 0)
+	tty, err := os.OpenFile(ttyOutPath(), os.O_WRONLY, 0)
 	if err != nil {
 		return 0, err
 	}
