@@ -1245,7 +1245,8 @@ func getRoleCredentials(client *sso.Client, token string) (*sso.GetRoleCredentia
 
 func TestSSOGetRoleCredentials(t *testing.T) {
 	clk := newClock(start)
-	stsSrv := newServer(t)
+	// One clock for both: the role credentials expire by the portal's.
+	stsSrv := newServer(t, func(o *ststest.Options) { o.Now = clk.Now })
 	srv := ststest.NewSSOServer(func(o *ststest.SSOOptions) {
 		o.AccessToken = "sso-token"
 		o.Now = clk.Now
