@@ -283,7 +283,11 @@ func (r *resolver) tokenProviderFor(sc *config.SharedConfig) TokenProvider {
 		var files config.LoadSharedConfigOptions
 		sharedFiles(r.loadOptions, &env)(&files)
 		for s := sc; s != nil; s = s.Source {
-			if command := profileSetting(files.ConfigFiles, s.Profile, "mfa_process"); command != "" {
+			command, err := profileSetting(files.ConfigFiles, s.Profile, "mfa_process")
+			if err != nil {
+				return "", err
+			}
+			if command != "" {
 				ctx = withMFAProcess(ctx, command)
 				break
 			}
