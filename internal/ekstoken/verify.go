@@ -47,7 +47,7 @@ func Verify(token, cluster string, now time.Time, validHost func(string) bool) (
 	}
 	rest, ok := strings.CutPrefix(token, Prefix)
 	if !ok {
-		return nil, errors.New("ekstoken: the token does not start with " + Prefix)
+		return nil, fmt.Errorf("ekstoken: the token does not start with %q", Prefix)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(rest)
 	if err != nil {
