@@ -104,6 +104,7 @@ func TestScripts(t *testing.T) {
 			"ssocalls":   cmdSSOCalls,
 			"holdlock":   cmdHoldLock,
 			"ekscheck":   cmdEKSCheck,
+			"busyport":   cmdBusyPort,
 		},
 	})
 }
