@@ -103,6 +103,8 @@ func TestScripts(t *testing.T) {
 			"ssoapprove": cmdSSOApprove,
 			"ssocalls":   cmdSSOCalls,
 			"holdlock":   cmdHoldLock,
+			"ekscheck":   cmdEKSCheck,
+			"busyport":   cmdBusyPort,
 		},
 	})
 }
