@@ -283,8 +283,9 @@ func (r *resolver) tokenProviderFor(sc *config.SharedConfig) TokenProvider {
 		var files config.LoadSharedConfigOptions
 		sharedFiles(r.loadOptions, &env)(&files)
 		for s := sc; s != nil; s = s.Source {
-			if command := profileSetting(files.ConfigFiles, s.Profile, "mfa_process"); command != "" {
-				ctx = withMFAProcess(ctx, command)
+			p := profileMFAProcess(s.Profile, func(key string) string { return profileSetting(files.ConfigFiles, s.Profile, key) })
+			if p.command != "" {
+				ctx = withMFAProcess(ctx, p)
 				break
 			}
 		}
