@@ -94,7 +94,33 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 		newDemoCommand(g),
 		newVersionCommand(),
 	)
+	refuseUnknownShells(root)
 	return root
+}
+
+// refuseUnknownShells makes 'completion SHELL' for a shell cobra has no
+// script for an error that lists the shells, rather than the help text
+// with exit status 0.
+func refuseUnknownShells(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		var shells []string
+		for _, sub := range c.Commands() {
+			shells = append(shells, sub.Name())
+		}
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			return usageErrorf("completion has no script for %q: the shells are %s", args[0], strings.Join(shells, ", "))
+		}
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			return usageErrorf("completion needs a shell: one of %s", strings.Join(shells, ", "))
+		}
+	}
 }
 
 // globals holds the flags every subcommand accepts and the streams Main
