@@ -322,7 +322,7 @@ func (g *globals) explain(err error) error {
 			configFile, _ := sharedFiles()
 			return usageErrorf("no profile given, and %s defines none: add one, then pass --profile (or set AWS_PROFILE)", configFile)
 		}
-		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", strings.Join(names, ", "))
+		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", someNames(names))
 	}
 	var ssoLogin *sessioncache.SSOLoginError
 	if errors.As(err, &ssoLogin) {
@@ -364,14 +364,26 @@ func credentialsInEnv() bool {
 	return false
 }
 
-// usageError is a mistake on the command line: exit status 2.
-type usageError struct{ err error }
+// usageError is a mistake on the command line, or a name on it that the
+// configuration does not define: exit status 2.
+type usageError struct {
+	err error
+	// config is set when the configuration is what the user must look
+	// at, not the command's usage.
+	config bool
+}
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
 func usageErrorf(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+// configErrorf is a usageError about the configuration: the help text
+// would not help.
+func configErrorf(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...), config: true}
 }
 
 // statusError ends the run with an exit status of its own, and a message
@@ -411,7 +423,7 @@ func report(stderr io.Writer, cmd *cobra.Command, err error, started bool) int {
 		code = exitInterrupted
 	}
 	fmt.Fprintln(stderr, "sessioncache: "+message(err))
-	if code == exitUsage && cmd != nil {
+	if code == exitUsage && cmd != nil && (ue == nil || !ue.config) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	return code
