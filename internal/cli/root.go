@@ -165,10 +165,11 @@ func (g *globals) profileName() (name string, chosen bool) {
 }
 
 // profileFromEnv returns the profile the environment selects and the
-// variable that selects it, in the SDK's order; from is empty when none
-// does.
+// variable that selects it: SESSIONCACHE_PROFILE, which names a profile as
+// --profile does, then the SDK's variables in the SDK's order; from is
+// empty when none does.
 func profileFromEnv() (name, from string) {
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+	for _, k := range []string{markerEnv, "AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
 		if v := os.Getenv(k); v != "" {
 			return v, k
 		}
@@ -240,7 +241,8 @@ func (g *globals) cacheDirPath() (string, error) {
 	return sessioncache.DefaultCacheDir()
 }
 
-// loadOptions selects the profile in the SDK's order: --profile, else
+// loadOptions selects the profile in the SDK's order: --profile (or
+// SESSIONCACHE_PROFILE, which names a profile as --profile does), else
 // keys or a web identity in the environment, else $AWS_PROFILE (named
 // explicitly so that a missing one is an error, as in the SDK, for
 // AWS_DEFAULT_PROFILE too), else the default profile.
@@ -253,6 +255,9 @@ func (g *globals) loadOptions() []func(*config.LoadOptions) error {
 		opts = append(opts, config.WithLogger(logging.Nop{}))
 	}
 	name := g.profile
+	if name == "" {
+		name = os.Getenv(markerEnv)
+	}
 	if name == "" {
 		if env, err := config.NewEnvConfig(); err == nil && (env.Credentials.HasKeys() || env.WebIdentityTokenFilePath != "") {
 			return opts
