@@ -119,9 +119,10 @@ func cacheRows(ctx context.Context, g *globals, dir string, now time.Time) ([]li
 	owners := keyOwners(ctx, g, dir)
 	rows := make([]listRow, 0, len(entries))
 	for _, le := range entries {
-		if le.Err != nil && owners[le.Key] == nil && !isCacheKey(le.Key) {
+		if errors.Is(le.Err, sessioncache.ErrDamagedEntry) && owners[le.Key] == nil && !isCacheKey(le.Key) {
 			// Not damaged: never an entry. --cache-dir may name a
-			// directory that holds other files too.
+			// directory that holds other files too. One that others
+			// can write is still shown.
 			continue
 		}
 		rows = append(rows, newRow(cache, le, owners[le.Key], now))
