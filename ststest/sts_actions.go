@@ -16,6 +16,7 @@ func (s *Server) issue(id identity, expiration time.Time, mfa, role bool) creden
 	c := newCredentials(expiration)
 	s.sessions[c.AccessKeyID] = &session{
 		sessionToken: c.SessionToken,
+		secret:       c.SecretAccessKey,
 		expiration:   expiration,
 		identity:     id,
 		mfa:          mfa,

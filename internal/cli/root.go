@@ -85,6 +85,7 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 	root.AddCommand(
 		newExecCommand(g),
 		newExportCommand(g),
+		newEKSTokenCommand(g),
 		newServeCommand(g),
 		newListCommand(g),
 		newStatusCommand(g),

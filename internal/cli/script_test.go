@@ -103,6 +103,7 @@ func TestScripts(t *testing.T) {
 			"ssoapprove": cmdSSOApprove,
 			"ssocalls":   cmdSSOCalls,
 			"holdlock":   cmdHoldLock,
+			"ekscheck":   cmdEKSCheck,
 			"busyport":   cmdBusyPort,
 		},
 	})
