@@ -87,7 +87,7 @@ func TestMainWritesToItsWriters(t *testing.T) {
 	}{
 		"export":          {[]string{"export", "-p", "base", "--format", "env-no-export"}, 0, "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n", ""},
 		"list":            {[]string{"list"}, 0, "No cached credentials in " + filepath.Join(aws, "cli", "cache") + ".\n", ""},
-		"unknown profile": {[]string{"export", "-p", "nope"}, 2, "", "sessioncache: profile \"nope\" does not exist; the profiles in "},
+		"unknown profile": {[]string{"export", "-p", "nope"}, 2, "", "sessioncache: profile \"nope\" does not exist in "},
 		"help":            {[]string{"help"}, 0, "sessioncache serves AWS credentials", ""},
 	}
 	for name, tt := range tests {
