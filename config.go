@@ -108,8 +108,9 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) 
 func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	lo, sc, err := cachedProfile(ctx, optFns, l.MFASession)
 	var loop *ProfileLoopError
-	if errors.As(err, &loop) {
-		// The SDK's own error says "<nil>".
+	var settings *ProfileSettingsError
+	if errors.As(err, &loop) || errors.As(err, &settings) {
+		// The SDK's own error says "<nil>", or the portal's words later.
 		return aws.Config{}, err
 	}
 	if err != nil || sc == nil {
