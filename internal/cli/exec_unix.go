@@ -12,8 +12,7 @@ import (
 	"syscall"
 
 	"github.com/sessioncache/sessioncache/internal/proc"
-
-	"golang.org/x/sys/unix"
+	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // runCommand replaces this process with the command, so that signals sent
@@ -65,7 +64,7 @@ func runChild(argv, env []string, g *globals) error {
 				// Ctrl+C reaches the whole foreground process group, the
 				// child included; a second interrupt would mean "stop now"
 				// to programs such as terraform.
-				if s == syscall.SIGINT && inForeground() {
+				if s == syscall.SIGINT && tty.Foreground() {
 					continue
 				}
 				cmd.Process.Signal(s)
@@ -84,17 +83,4 @@ func runChild(argv, env []string, g *globals) error {
 		return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: run %s: %w", path, err)}
 	}
 	return nil
-}
-
-// inForeground reports whether this process belongs to the foreground
-// process group of its controlling terminal, which receives the
-// terminal's interrupts.
-func inForeground() bool {
-	tty, err := os.Open("/dev/tty")
-	if err != nil {
-		return false
-	}
-	defer tty.Close()
-	pgrp, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
-	return err == nil && pgrp == unix.Getpgrp()
 }

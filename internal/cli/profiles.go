@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache/internal/awsini"
 )
 
 // sharedFiles returns the shared config and credentials files the SDK
@@ -29,77 +26,23 @@ func sharedFiles() (configFile, credentialsFile string) {
 }
 
 // profileNames returns, sorted, the profiles the shared config and
-// credentials files define. Missing files define none.
+// credentials files define. Missing files define none; a file that cannot
+// be parsed is a *sessioncache.ConfigParseError.
 func profileNames() ([]string, error) {
 	configFile, credentialsFile := sharedFiles()
 	var names []string
 	for _, f := range []struct {
-		path   string
-		config bool
-	}{{configFile, true}, {credentialsFile, false}} {
-		sections, err := readSections(f.path)
+		path        string
+		credentials bool
+	}{{configFile, false}, {credentialsFile, true}} {
+		parsed, err := awsini.Load(f.path)
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range sections {
-			if name, ok := sectionProfile(s, f.config); ok {
-				names = append(names, name)
-			}
-		}
+		names = append(names, parsed.Profiles(f.credentials)...)
 	}
 	slices.Sort(names)
 	return slices.Compact(names), nil
-}
-
-func readSections(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return iniSections(f)
-}
-
-// iniSections returns the names inside the [section] headers of an INI
-// file, in order, with surrounding space removed.
-func iniSections(r io.Reader) ([]string, error) {
-	var names []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "[") {
-			continue
-		}
-		end := strings.IndexByte(line, ']')
-		if end < 0 {
-			continue
-		}
-		if name := strings.TrimSpace(line[1:end]); name != "" {
-			names = append(names, name)
-		}
-	}
-	return names, sc.Err()
-}
-
-// sectionProfile returns the profile a section header defines. In the
-// config file that is [default] or [profile NAME] (other sections, such as
-// [sso-session NAME], are not profiles); in the credentials file every
-// section is a profile.
-func sectionProfile(section string, configFile bool) (string, bool) {
-	fields := strings.Fields(section)
-	switch {
-	case !configFile && len(fields) == 1:
-		return fields[0], true
-	case configFile && len(fields) == 1 && fields[0] == config.DefaultSharedConfigProfile:
-		return fields[0], true
-	case configFile && len(fields) == 2 && fields[0] == "profile":
-		return fields[1], true
-	}
-	return "", false
 }
 
 // unknownProfile is the error for a profile that no file defines, chosen

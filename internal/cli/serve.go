@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/sessioncache/sessioncache"
 	"github.com/sessioncache/sessioncache/credserver"
+	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 )
 
 // The variables that point the SDKs and the AWS CLI at a credential
@@ -311,12 +311,6 @@ func (g *globals) serverTokenProvider(background *atomic.Bool) sessioncache.Toke
 var unattended = sessioncache.ChainTokenProviders(sessioncache.ProfileProcessTokenProvider, sessioncache.DialogTokenProvider)
 
 // haveTerminal reports whether this process has a controlling terminal
-// to prompt on; a variable so that tests can say there is none.
-var haveTerminal = func() bool {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
-		return false
-	}
-	defer tty.Close()
-	return term.IsTerminal(int(tty.Fd()))
-}
+// to prompt on, in the foreground; a variable so that tests can say there
+// is none.
+var haveTerminal = tty.Available

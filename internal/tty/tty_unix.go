@@ -1,6 +1,6 @@
 //go:build linux || darwin || dragonfly || freebsd || netbsd || openbsd
 
-package sessioncache
+package tty
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const defaultTTYPath = "/dev/tty"
+const defaultPath = "/dev/tty"
 
-// isTerminal reports whether f is a terminal, without making f blocking
+// IsTerminal reports whether f is a terminal, without making f blocking
 // as f.Fd would.
-func isTerminal(f *os.File) bool {
+func IsTerminal(f *os.File) bool {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return false
@@ -31,15 +31,15 @@ func isTerminal(f *os.File) bool {
 	return ok
 }
 
-// readHidden reads a line from the terminal tty with echo off. The line
+// ReadHidden reads a line from the terminal f with echo off. The line
 // discipline keeps its editing keys, Ctrl-C and Ctrl-D. Whatever ends the
 // read (a line, end of input, a signal, ctx), the terminal's settings are
-// restored before readHidden returns: a Ctrl-C never leaves a terminal
+// restored before ReadHidden returns: a Ctrl-C never leaves a terminal
 // that does not echo. The signals that would end the process are caught
-// while the prompt waits, so that the restore happens; the process is not
-// stopped, the prompt returns ErrMFAPromptInterrupted.
-func readHidden(ctx context.Context, tty *os.File) (string, error) {
-	rc, err := tty.SyscallConn()
+// while it waits, so that the restore happens; the process is not
+// stopped, ReadHidden returns ErrInterrupted.
+func ReadHidden(ctx context.Context, f *os.File) (string, error) {
+	rc, err := f.SyscallConn()
 	if err != nil {
 		return "", err
 	}
@@ -65,7 +65,7 @@ func readHidden(ctx context.Context, tty *os.File) (string, error) {
 		return "", err
 	}
 	if serr != nil {
-		return "", fmt.Errorf("sessioncache: turn off the terminal's echo: %w", serr)
+		return "", fmt.Errorf("turn off the terminal's echo: %w", serr)
 	}
 	restore := func() {
 		_ = rc.Control(func(fd uintptr) { _ = unix.IoctlSetTermios(int(fd), ioctlSetTermios, saved) })
@@ -77,25 +77,25 @@ func readHidden(ctx context.Context, tty *os.File) (string, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		line, err := readLine(tty)
+		line, err := ReadLine(f)
 		done <- result{line, err}
 	}()
 	select {
 	case r := <-done:
 		restore()
 		if r.line == "" && errors.Is(r.err, io.EOF) {
-			return "", ErrNoMFACode
+			return "", ErrNoInput
 		}
 		if r.err != nil && !errors.Is(r.err, io.EOF) {
-			return "", fmt.Errorf("sessioncache: read MFA code: %w", r.err)
+			return "", r.err
 		}
 		return r.line, nil
 	case <-sigs:
 		restore()
-		return "", ErrMFAPromptInterrupted
+		return "", ErrInterrupted
 	case <-ctx.Done():
 		restore()
 		return "", ctx.Err()
 	}
-	// The caller closes tty, which ends the pending read.
+	// The caller closes f, which ends the pending read.
 }

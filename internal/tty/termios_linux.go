@@ -1,4 +1,4 @@
-package sessioncache
+package tty
 
 import "golang.org/x/sys/unix"
 

@@ -1,6 +1,6 @@
 //go:build windows
 
-package sessioncache
+package lockfile
 
 import (
 	"errors"
@@ -8,18 +8,19 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sessioncache/sessioncache/internal/safefile"
 	"golang.org/x/sys/windows"
 )
 
 // openLockFile opens, creating it if need be, the lock file name in dir,
 // refusing a linked directory and anything but a regular file.
 func openLockFile(dir, name string) (*os.File, error) {
-	if err := checkTrusted(dir, true); err != nil {
+	if err := safefile.CheckDir(dir); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, name)
 	if info, err := os.Lstat(path); err == nil && !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrUntrustedEntry, path)
+		return nil, fmt.Errorf("%w: %s is not a regular file", safefile.ErrUntrusted, path)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {

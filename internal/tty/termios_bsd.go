@@ -1,6 +1,6 @@
 //go:build darwin || dragonfly || freebsd || netbsd || openbsd
 
-package sessioncache
+package tty
 
 import "golang.org/x/sys/unix"
 

@@ -1,5 +1,5 @@
 //go:build !(linux || darwin || dragonfly || freebsd || netbsd || openbsd || windows)
 
-package sessioncache
+package tty
 
-const defaultTTYPath = "/dev/tty"
+const defaultPath = "/dev/tty"

@@ -1,6 +1,6 @@
 //go:build unix
 
-package sessioncache
+package safefile
 
 import (
 	"fmt"
@@ -14,23 +14,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readEntryFile reads an entry that only the current user could have
-// written. It refuses symbolic links and files or directories owned by
-// another user or writable by others or by a group other than the user's
-// private group, and tightens an entry that others may read to 0600.
-func readEntryFile(dir, path string) ([]byte, error) {
-	if err := checkTrusted(dir, true); err != nil {
-		return nil, err
-	}
-	data, _, err := readEntryIn(path)
-	return data, err
-}
-
-// readEntryIn is readEntryFile in a directory already checked. It also
-// returns when the file was last written. It makes the system calls
-// itself (open, fstat, read, close): list reads thousands of entries, and
-// the os package's poller registration would add one for each.
-func readEntryIn(path string) ([]byte, time.Time, error) {
+// ReadFileIn reads a regular file of at most limit bytes in a directory
+// already checked, and returns when it was last written. It refuses
+// symbolic links and files owned by another user or writable by others
+// or by a group other than the user's private group, and tightens a file
+// that others may read to 0600. It makes the system calls itself (open,
+// fstat, read, close): list reads thousands of entries, and the os
+// package's poller registration would add one for each.
+func ReadFileIn(path string, limit int) ([]byte, time.Time, error) {
 	var fd int
 	var err error
 	for {
@@ -43,7 +34,7 @@ func readEntryIn(path string) ([]byte, time.Time, error) {
 	if err != nil {
 		perr := &os.PathError{Op: "open", Path: path, Err: err}
 		if isSymlinkErr(perr) {
-			return nil, time.Time{}, fmt.Errorf("%w: %s is a symbolic link, which anyone able to write the directory could have planted: remove it (rm %s)", ErrUntrustedEntry, path, path)
+			return nil, time.Time{}, fmt.Errorf("%w: %s is a symbolic link, which anyone able to write the directory could have planted: remove it (rm %s)", ErrUntrusted, path, path)
 		}
 		return nil, time.Time{}, perr
 	}
@@ -53,7 +44,7 @@ func readEntryIn(path string) ([]byte, time.Time, error) {
 		return nil, time.Time{}, &os.PathError{Op: "fstat", Path: path, Err: err}
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return nil, time.Time{}, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
+		return nil, time.Time{}, fmt.Errorf("%s: %w", path, ErrNotRegular)
 	}
 	perm := os.FileMode(st.Mode & 0o777)
 	if err := trustedIDs(st.Uid, st.Gid, perm, path, false); err != nil {
@@ -63,7 +54,7 @@ func readEntryIn(path string) ([]byte, time.Time, error) {
 		// Others could read it; it is still ours, so close that door.
 		_ = unix.Fchmod(fd, 0o600)
 	}
-	buf := make([]byte, min(int(st.Size), maxEntrySize)+1)
+	buf := make([]byte, min(int(st.Size), limit)+1)
 	n := 0
 	for n < len(buf) {
 		m, err := unix.Read(fd, buf[n:])
@@ -77,28 +68,34 @@ func readEntryIn(path string) ([]byte, time.Time, error) {
 			break
 		}
 		n += m
-		if n == len(buf) && len(buf) <= maxEntrySize {
+		if n == len(buf) && len(buf) <= limit {
 			// Larger than fstat said: read on, up to the limit.
-			buf = append(buf, make([]byte, min(len(buf), maxEntrySize+1-len(buf)))...)
+			buf = append(buf, make([]byte, min(len(buf), limit+1-len(buf)))...)
 		}
+	}
+	if n > limit {
+		return nil, time.Time{}, tooLarge(path, limit)
 	}
 	return buf[:n], time.Unix(st.Mtim.Unix()), nil
 }
 
-func checkTrusted(dir string, isDir bool) error {
+// CheckDir checks that only the current user can write in dir: not a
+// symbolic link, owned by the user, not writable by group or others
+// (unless the group is the user's private one).
+func CheckDir(dir string) error {
 	info, err := os.Lstat(dir)
 	if err != nil {
 		return err
 	}
 	if info.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("%w: the cache directory %s is a symbolic link, which could lead reads and writes elsewhere: make it a directory of its own", ErrUntrustedEntry, dir)
+		return fmt.Errorf("%w: the directory %s is a symbolic link, which could lead reads and writes elsewhere: make it a directory of its own", ErrUntrusted, dir)
 	}
-	return trustedOwner(info, dir, isDir)
+	return CheckOwner(info, dir, true)
 }
 
-// trustedOwner checks the owner and mode of path; its errors say what to
-// do about it.
-func trustedOwner(info os.FileInfo, path string, isDir bool) error {
+// CheckOwner checks that info, of path, belongs to the current user and
+// that no one else can write it; its errors say what to do about it.
+func CheckOwner(info os.FileInfo, path string, isDir bool) error {
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if !ok {
 		return nil
@@ -110,17 +107,17 @@ func trustedOwner(info os.FileInfo, path string, isDir bool) error {
 // checks thousands of files.
 var euid = sync.OnceValue(os.Geteuid)
 
-// trustedIDs is trustedOwner for a file's owner, group and permissions.
+// trustedIDs is CheckOwner for a file's owner, group and permissions.
 func trustedIDs(uid, gid uint32, perm os.FileMode, path string, isDir bool) error {
 	what, mode, remove := "file", "600", "remove it (rm "+path+")"
 	if isDir {
-		what, mode, remove = "cache directory", "700", "use a cache directory of your own (--cache-dir or SESSIONCACHE_DIR)"
+		what, mode, remove = "directory", "700", "use a directory of your own"
 	}
 	if int(uid) != euid() {
-		return fmt.Errorf("%w: the %s %s belongs to uid %d, not to you: %s", ErrUntrustedEntry, what, path, uid, remove)
+		return fmt.Errorf("%w: the %s %s belongs to uid %d, not to you: %s", ErrUntrusted, what, path, uid, remove)
 	}
 	if perm&0o002 != 0 || (perm&0o020 != 0 && !privateGroup(gid)) {
-		return fmt.Errorf("%w: the %s %s is writable by group or others (mode %04o): run chmod %s %s", ErrUntrustedEntry, what, path, perm, mode, path)
+		return fmt.Errorf("%w: the %s %s is writable by group or others (mode %04o): run chmod %s %s", ErrUntrusted, what, path, perm, mode, path)
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package sessioncache
+package lockfile
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sessioncache/sessioncache/internal/safefile"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,7 +23,7 @@ func openLockFile(dir, name string) (*os.File, error) {
 	dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
-			return nil, fmt.Errorf("%w: directory %s is a symbolic link", ErrUntrustedEntry, dir)
+			return nil, fmt.Errorf("%w: directory %s is a symbolic link", safefile.ErrUntrusted, dir)
 		}
 		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
 	}
@@ -32,14 +33,14 @@ func openLockFile(dir, name string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := trustedOwner(info, dir, true); err != nil {
+	if err := safefile.CheckOwner(info, dir, true); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, name)
 	fd, err := unix.Openat(dfd, name, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.EMLINK) {
-			return nil, fmt.Errorf("%w: %s is a symbolic link", ErrUntrustedEntry, path)
+			return nil, fmt.Errorf("%w: %s is a symbolic link", safefile.ErrUntrusted, path)
 		}
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -53,13 +54,13 @@ func openLockFile(dir, name string) (*os.File, error) {
 	}
 	switch {
 	case st.Mode&unix.S_IFMT != unix.S_IFREG:
-		err = fmt.Errorf("%w: %s is not a regular file", ErrUntrustedEntry, path)
+		err = fmt.Errorf("%w: %s is not a regular file", safefile.ErrUntrusted, path)
 	case st.Nlink != 1:
-		err = fmt.Errorf("%w: %s has %d hard links", ErrUntrustedEntry, path, st.Nlink)
+		err = fmt.Errorf("%w: %s has %d hard links", safefile.ErrUntrusted, path, st.Nlink)
 	default:
 		if info, serr := f.Stat(); serr != nil {
 			err = serr
-		} else if terr := trustedOwner(info, path, false); terr != nil {
+		} else if terr := safefile.CheckOwner(info, path, false); terr != nil {
 			err = terr
 		}
 	}
