@@ -108,10 +108,11 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) 
 func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	lo, sc, err := cachedProfile(ctx, optFns, l.MFASession)
 	var loop *ProfileLoopError
+	var settings *ProfileSettingsError
 	var parse *ConfigParseError
-	if errors.As(err, &loop) || errors.As(err, &parse) {
-		// The SDK's own error says "<nil>", or reads a broken file
-		// otherwise.
+	if errors.As(err, &loop) || errors.As(err, &settings) || errors.As(err, &parse) {
+		// The SDK's own error says "<nil>", reads a broken file
+		// otherwise, or leaves bad settings to the portal's words.
 		return aws.Config{}, err
 	}
 	if err != nil || sc == nil {

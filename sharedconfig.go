@@ -273,13 +273,24 @@ func sharedFileNames(files func(*config.LoadSharedConfigOptions)) (configFiles, 
 // does, from files read once into set, and the SDK's reading where set
 // cannot tell. Integer settings are read as botocore reads them.
 func loadProfile(ctx context.Context, set *sharedConfig, profile string, files func(*config.LoadSharedConfigOptions)) (*config.SharedConfig, error) {
+	configFiles, _ := sharedFileNames(files)
+	configFile := ""
+	if len(configFiles) > 0 {
+		configFile = configFiles[len(configFiles)-1]
+	}
 	if sc, err := set.profile(profile); err == nil {
+		if err := ssoSettingsProblem(sc, configFile); err != nil {
+			return nil, err
+		}
 		return sc, nil
 	}
 	sc, err := config.LoadSharedConfigProfile(ctx, profile, files)
 	if err != nil {
 		if chain := set.loop(profile); chain != nil {
 			return nil, &ProfileLoopError{Chain: chain}
+		}
+		if serr := set.missingSSOSession(profile, configFile); serr != nil {
+			return nil, serr
 		}
 		return nil, err
 	}
@@ -289,6 +300,9 @@ func loadProfile(ctx context.Context, set *sharedConfig, profile string, files f
 				c.RoleDurationSeconds = pythonIntSeconds(d)
 			}
 		}
+	}
+	if err := ssoSettingsProblem(&sc, configFile); err != nil {
+		return nil, err
 	}
 	return &sc, nil
 }

@@ -136,6 +136,10 @@ type session struct {
 	identity     identity
 	mfa          bool // obtained with MFA, directly or through the signing session
 	role         bool // an assumed role: assuming another role from it is chaining
+	// fromKeys marks a role assumed directly with an IAM user's long-term
+	// keys, the only session the federation endpoint takes a
+	// SessionDuration for.
+	fromKeys bool
 }
 
 // ledger is what a server has answered and the failures queued for it.
@@ -370,6 +374,7 @@ func (s *Server) dispatch(r *http.Request, p url.Values, action string) (any, *a
 		"AssumeRole":                s.assumeRole,
 		"AssumeRoleWithWebIdentity": s.assumeRoleWithWebIdentity,
 		"GetCallerIdentity":         s.getCallerIdentity,
+		"GetFederationToken":        s.getFederationToken,
 		"GetSessionToken":           s.getSessionToken,
 	}[action]
 	if !ok || version != stsVersion {

@@ -124,6 +124,7 @@ func (s *Server) assumeRole(c *caller, p url.Values, now time.Time) (any, *apiEr
 		Credentials:      s.issue(id, expiration(now, duration), mfa, true),
 		PackedPolicySize: packedPolicySize(p),
 	}
+	s.sessions[res.Credentials.AccessKeyID].fromKeys = c.session == nil
 	return res, nil
 }
 
