@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // AssumeRoleAPIClient is the part of the STS client that
@@ -184,7 +185,7 @@ func withMFA(ctx context.Context, serial string, tp TokenProvider, profile strin
 			if last {
 				return refused
 			}
-			tellTerminal("That is not a 6-digit code. Try again.")
+			tty.Tell("That is not a 6-digit code. Try again.")
 			continue
 		case sent[code]:
 			return refused
@@ -198,7 +199,7 @@ func withMFA(ctx context.Context, serial string, tp TokenProvider, profile strin
 		if last {
 			return refused
 		}
-		tellTerminal("STS did not accept that code. Wait for the next one and try again.")
+		tty.Tell("STS did not accept that code. Wait for the next one and try again.")
 	}
 }
 
@@ -242,13 +243,6 @@ func forProfile(profile string) string {
 		return ""
 	}
 	return " of " + profile
-}
-
-// tellTerminal writes a line for the person at the terminal, if any, and
-// reports whether there was one.
-func tellTerminal(msg string) bool {
-	_, err := fmt.Fprintln(terminalWriter{}, msg)
-	return err == nil
 }
 
 // accountFromARN returns the account of an ARN such as

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/sessioncache/sessioncache/ststest"
 )
 
@@ -175,11 +176,11 @@ func TestMFACodeOfWrongFormatIsNotSent(t *testing.T) {
 // error.
 func noTerminal(t *testing.T, stdin string) (stderr func() string) {
 	t.Helper()
-	oldTTY, oldIn, oldErr := ttyPath, os.Stdin, os.Stderr
+	oldTTY, oldIn, oldErr := tty.Path, os.Stdin, os.Stderr
 	// Nor a desktop to show a dialog on.
 	t.Setenv(EnvNoDialog, "1")
 	dir := t.TempDir()
-	ttyPath = filepath.Join(dir, "no-tty")
+	tty.Path = filepath.Join(dir, "no-tty")
 	in := filepath.Join(dir, "stdin")
 	if err := os.WriteFile(in, []byte(stdin), 0o600); err != nil {
 		t.Fatal(err)
@@ -194,7 +195,7 @@ func noTerminal(t *testing.T, stdin string) (stderr func() string) {
 	}
 	os.Stdin, os.Stderr = inFile, errFile
 	t.Cleanup(func() {
-		ttyPath, os.Stdin, os.Stderr = oldTTY, oldIn, oldErr
+		tty.Path, os.Stdin, os.Stderr = oldTTY, oldIn, oldErr
 		inFile.Close()
 		errFile.Close()
 	})

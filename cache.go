@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sessioncache/sessioncache/internal/atomicfile"
+	"github.com/sessioncache/sessioncache/internal/safefile"
 )
 
 // Errors a FileCache returns. All of them mean a cache miss to a provider.
@@ -24,7 +24,7 @@ var (
 	// ErrUntrustedEntry is wrapped when an entry or the directory could
 	// have been written by someone else: owned by another user, writable
 	// by group or others, or a symbolic link.
-	ErrUntrustedEntry = errors.New("untrusted cache entry")
+	ErrUntrustedEntry = safefile.ErrUntrusted
 )
 
 // EnvCacheDir names the environment variable that overrides the default
@@ -128,7 +128,7 @@ func (c *FileCache) Set(key string, e *Entry) error {
 	}
 	// An entry written where it would not be read is lost, and a linked
 	// directory would take the write elsewhere.
-	if err := checkTrusted(c.dir, true); err != nil {
+	if err := safefile.CheckDir(c.dir); err != nil {
 		return fmt.Errorf("sessioncache: write cache entry: %w", err)
 	}
 	path := c.Path(key)
@@ -216,7 +216,7 @@ func (c *FileCache) List() ([]ListedEntry, error) {
 		}
 	}
 	// The directory is checked once, not once per entry.
-	dirErr := checkTrusted(c.dir, true)
+	dirErr := safefile.CheckDir(c.dir)
 	out := make([]ListedEntry, len(keys))
 	found := make([]bool, len(keys))
 	// Reading is mostly waiting for the file system: share it out.
@@ -316,7 +316,30 @@ func writeStep(step string) {
 }
 
 // writeFileAtomic writes data to path atomically, mode 0600 (see
-// atomicfile.WriteFile).
+// safefile.WriteFile).
 func writeFileAtomic(path string, data []byte) error {
-	return atomicfile.WriteFile(path, data, writeStep)
+	return safefile.WriteFile(path, data, writeStep)
+}
+
+// readEntryFile reads an entry through the trust checks, dir first.
+func readEntryFile(dir, path string) ([]byte, error) {
+	if err := safefile.CheckDir(dir); err != nil {
+		return nil, err
+	}
+	data, _, err := readEntryIn(path)
+	return data, err
+}
+
+// readEntryIn is readEntryFile in a directory already checked; it also
+// returns when the file was last written. A file that is not a regular
+// one, or is too large to be an entry, is a damaged entry.
+func readEntryIn(path string) ([]byte, time.Time, error) {
+	data, mod, err := safefile.ReadFileIn(path, maxEntrySize)
+	switch {
+	case errors.Is(err, safefile.ErrNotRegular):
+		return nil, mod, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
+	case errors.Is(err, safefile.ErrTooLarge):
+		return nil, mod, fmt.Errorf("%w: larger than %d bytes", ErrDamagedEntry, maxEntrySize)
+	}
+	return data, mod, err
 }

@@ -109,8 +109,11 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) 
 func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.LoadOptions) error) (aws.Config, error) {
 	lo, sc, err := cachedProfile(ctx, optFns, l.MFASession)
 	var loop *ProfileLoopError
-	if errors.As(err, &loop) {
-		// The SDK's own error says "<nil>".
+	var settings *ProfileSettingsError
+	var parse *ConfigParseError
+	if errors.As(err, &loop) || errors.As(err, &settings) || errors.As(err, &parse) {
+		// The SDK's own error says "<nil>", reads a broken file
+		// otherwise, or leaves bad settings to the portal's words.
 		return aws.Config{}, err
 	}
 	if err != nil || sc == nil {
@@ -176,10 +179,19 @@ func cachedProfile(ctx context.Context, optFns []func(*config.LoadOptions) error
 			return nil, nil, err
 		}
 	}
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return &lo, nil, err
+	}
+	files := sharedFiles(&lo, &env)
+	set, err := readSharedConfig(sharedFileNames(files))
+	if err != nil {
+		return nil, nil, err
+	}
 	if lo.Credentials != nil {
 		return &lo, nil, nil
 	}
-	sc, err := selectProfile(ctx, &lo)
+	sc, err := selectProfile(ctx, &lo, &env, set, files)
 	if err != nil || sc == nil || !cachesCredentials(sc, mfaSession) {
 		return &lo, nil, err
 	}
@@ -192,11 +204,7 @@ func cachedProfile(ctx context.Context, optFns []func(*config.LoadOptions) error
 // settings are the AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and
 // AWS_ROLE_SESSION_NAME variables, under no profile name), else the
 // profile $AWS_PROFILE or default.
-func selectProfile(ctx context.Context, lo *config.LoadOptions) (*config.SharedConfig, error) {
-	env, err := config.NewEnvConfig()
-	if err != nil {
-		return nil, err
-	}
+func selectProfile(ctx context.Context, lo *config.LoadOptions, env *config.EnvConfig, set *sharedConfig, files func(*config.LoadSharedConfigOptions)) (*config.SharedConfig, error) {
 	if lo.SharedConfigProfile == "" {
 		switch {
 		case env.Credentials.HasKeys():
@@ -216,8 +224,7 @@ func selectProfile(ctx context.Context, lo *config.LoadOptions) (*config.SharedC
 	if profile == "" {
 		profile = config.DefaultSharedConfigProfile
 	}
-	files := sharedFiles(lo, &env)
-	return loadProfile(ctx, readSharedConfig(sharedFileNames(files)), profile, files)
+	return loadProfile(ctx, set, profile, files)
 }
 
 // cachesCredentials reports whether the credentials of a profile, as the

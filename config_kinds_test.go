@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -512,7 +513,6 @@ func TestProfileEntriesNamesEveryKind(t *testing.T) {
 		}},
 		"temporary keys make no mfa session": {profile: "temporary"},
 		"static keys":                        {profile: "plain"},
-		"incomplete sso":                     {profile: "sso-incomplete"},
 		"keys in the environment win over the default profile": {
 			env: map[string]string{"AWS_ACCESS_KEY_ID": "AKIAEXAMPLEENV000001", "AWS_SECRET_ACCESS_KEY": "env-secret-not-real", "AWS_PROFILE": "wi"},
 		},
@@ -622,7 +622,6 @@ func TestLoadDefaultConfigLeavesWhatItCannotCacheToTheSDK(t *testing.T) {
 		env     map[string]string
 	}{
 		"temporary keys with mfa_serial": {profile: "temporary"},
-		"incomplete sso settings":        {profile: "sso-incomplete"},
 		"web identity without a role": {
 			env: map[string]string{"AWS_WEB_IDENTITY_TOKEN_FILE": "token"},
 		},
@@ -652,5 +651,27 @@ func TestLoadDefaultConfigLeavesWhatItCannotCacheToTheSDK(t *testing.T) {
 				t.Errorf("calls %v, want none of sessioncache's", calls)
 			}
 		})
+	}
+}
+
+// Incomplete SSO settings are one error, from ProfileEntries and
+// LoadDefaultConfig alike, that names the profile, the file and what is
+// missing, rather than the SDK's or the portal's words at the first call.
+func TestIncompleteSSOSettings(t *testing.T) {
+	w := newKindsWorld(t)
+	l := w.loader()
+	_, entriesErr := l.ProfileEntries(context.Background(), w.options("sso-incomplete")...)
+	_, loadErr := l.LoadDefaultConfig(context.Background(), w.options("sso-incomplete")...)
+	for name, err := range map[string]error{"ProfileEntries": entriesErr, "LoadDefaultConfig": loadErr} {
+		var pse *ProfileSettingsError
+		if !errors.As(err, &pse) {
+			t.Fatalf("%s: error %v, want a *ProfileSettingsError", name, err)
+		}
+		if pse.Profile != "sso-incomplete" || !slices.Equal(pse.Missing, []string{"sso_role_name"}) || !strings.HasSuffix(pse.File, "config") {
+			t.Errorf("%s: %+v, want profile sso-incomplete, missing sso_role_name, in the config file", name, pse)
+		}
+	}
+	if calls := w.calls(); len(calls) != 0 {
+		t.Errorf("calls %v, want none", calls)
 	}
 }

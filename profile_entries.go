@@ -81,7 +81,10 @@ func (l *Loader) AllProfileEntries(ctx context.Context, optFns ...func(*config.L
 		return nil, err
 	}
 	files := sharedFiles(&lo, &env)
-	set := readSharedConfig(sharedFileNames(files))
+	set, err := readSharedConfig(sharedFileNames(files))
+	if err != nil {
+		return nil, err
+	}
 	r, err := l.resolver(&lo, optFns)
 	if err != nil {
 		return nil, err

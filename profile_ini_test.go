@@ -48,8 +48,8 @@ mfa_process = second file
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := profileSetting(tt.files, tt.profile, "mfa_process"); got != tt.want {
-				t.Errorf("mfa_process = %q, want %q", got, tt.want)
+			if got, err := profileSetting(tt.files, tt.profile, "mfa_process"); got != tt.want || err != nil {
+				t.Errorf("mfa_process = %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}

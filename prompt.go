@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // TokenProvider returns a code from the MFA device serial. It is called
@@ -50,20 +52,6 @@ var (
 	ErrNoMFACode = errors.New("sessioncache: no MFA code entered")
 )
 
-// ttyPath is the controlling terminal (on Windows, the console's input);
-// a variable so tests can point it at a file that does not exist, or at a
-// pseudo-terminal.
-var ttyPath = defaultTTYPath
-
-// ttyOutPath is where the prompt and notes for the person at the terminal
-// are written: the terminal itself, or the console's output.
-func ttyOutPath() string {
-	if ttyPath == "CONIN$" {
-		return "CONOUT$"
-	}
-	return ttyPath
-}
-
 // mfaPrompt is the question every prompt asks.
 func mfaPrompt(serial string) string { return "Enter MFA code for " + serial + ": " }
 
@@ -77,13 +65,13 @@ func mfaPrompt(serial string) string { return "Enter MFA code for " + serial + "
 // ErrMFAPromptInterrupted; Ctrl-D on an empty line returns ErrNoMFACode;
 // a cancelled ctx returns its error.
 func TerminalPrompt(ctx context.Context, serial string) (string, error) {
-	tty, ok := openTerminal()
+	t, ok := tty.Open()
 	if !ok {
 		return "", &MFACodeUnavailableError{Serial: serial}
 	}
-	defer tty.Close()
-	out := io.Writer(tty)
-	if path := ttyOutPath(); path != ttyPath {
+	defer t.Close()
+	out := io.Writer(t)
+	if path := tty.OutPath(); path != tty.Path {
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
 			return "", &MFACodeUnavailableError{Serial: serial}
@@ -92,26 +80,19 @@ func TerminalPrompt(ctx context.Context, serial string) (string, error) {
 		out = f
 	}
 	fmt.Fprint(out, mfaPrompt(serial))
-	line, err := readHidden(ctx, tty)
+	line, err := tty.ReadHidden(ctx, t)
 	fmt.Fprintln(out)
-	if err != nil {
+	switch {
+	case errors.Is(err, tty.ErrInterrupted):
+		return "", ErrMFAPromptInterrupted
+	case errors.Is(err, tty.ErrNoInput):
+		return "", ErrNoMFACode
+	case err != nil && ctx.Err() != nil:
 		return "", err
+	case err != nil:
+		return "", fmt.Errorf("sessioncache: read MFA code: %w", err)
 	}
 	return strings.TrimSpace(line), nil
-}
-
-// openTerminal opens the controlling terminal, if there is one. The file
-// is left non-blocking, so that closing it ends a pending read.
-func openTerminal() (*os.File, bool) {
-	tty, err := os.OpenFile(ttyPath, os.O_RDWR, 0)
-	if err != nil {
-		return nil, false
-	}
-	if !isTerminal(tty) {
-		tty.Close()
-		return nil, false
-	}
-	return tty, true
 }
 
 // LineTokenProvider returns a TokenProvider that reads one code per line
@@ -130,7 +111,7 @@ func LineTokenProvider(r io.Reader, w io.Writer) TokenProvider {
 		if w != nil {
 			fmt.Fprint(w, mfaPrompt(serial))
 		}
-		line, err := readLine(r)
+		line, err := tty.ReadLine(r)
 		if line == "" && err != nil {
 			if w != nil {
 				fmt.Fprintln(w)
@@ -142,26 +123,6 @@ func LineTokenProvider(r io.Reader, w io.Writer) TokenProvider {
 		}
 		return strings.TrimSpace(line), nil
 	}
-}
-
-// readLine reads up to a newline one byte at a time. It stops at 256
-// bytes: no code is that long.
-func readLine(r io.Reader) (string, error) {
-	var b strings.Builder
-	var c [1]byte
-	for b.Len() < 256 {
-		n, err := r.Read(c[:])
-		if n == 1 {
-			if c[0] == '\n' {
-				return b.String(), nil
-			}
-			b.WriteByte(c[0])
-		}
-		if err != nil {
-			return b.String(), err
-		}
-	}
-	return b.String(), nil
 }
 
 // ValidMFACode reports whether code is the six digits every virtual and

@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/sessioncache/sessioncache/ststest"
 )
 
 // terminal is a pseudo-terminal that stands for the person at the
-// keyboard: the prompt talks to its slave side (ttyPath points there), and
+// keyboard: the prompt talks to its slave side (tty.Path points there), and
 // the test reads and types on its master side.
 type terminal struct {
 	t      *testing.T
@@ -36,9 +37,9 @@ func newTerminal(t *testing.T) *terminal {
 		t.Fatalf("open the pseudo-terminal's slave: %v", err)
 	}
 	t.Cleanup(func() { slave.Close() })
-	old := ttyPath
-	ttyPath = slavePath
-	t.Cleanup(func() { ttyPath = old })
+	old := tty.Path
+	tty.Path = slavePath
+	t.Cleanup(func() { tty.Path = old })
 
 	term := &terminal{t: t, master: master, slave: slave, changed: make(chan struct{})}
 	go func() {

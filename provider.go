@@ -102,12 +102,12 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		var timeout *LockTimeoutError
 		switch {
 		case err == nil:
-			defer l.release()
+			defer l.Release()
 			// Whoever held the lock may have written a fresh entry.
 			if e := p.lookup(ctx, key); e != nil {
 				return e.AWSCredentials(p.opts.Source), nil
 			}
-			ctx = context.WithValue(ctx, lockNoteKey{}, l.note)
+			ctx = context.WithValue(ctx, lockNoteKey{}, l.Note)
 		case ctx.Err() != nil, errors.As(err, &timeout):
 			return aws.Credentials{}, err
 		default:

@@ -1,6 +1,7 @@
 package sessioncache
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -288,8 +289,17 @@ func (r *resolver) tokenProviderFor(sc *config.SharedConfig) TokenProvider {
 		var files config.LoadSharedConfigOptions
 		sharedFiles(r.loadOptions, &env)(&files)
 		for s := sc; s != nil; s = s.Source {
-			if command := profileSetting(files.ConfigFiles, s.Profile, "mfa_process"); command != "" {
-				ctx = withMFAProcess(ctx, command)
+			var serr error
+			p := profileMFAProcess(s.Profile, func(key string) string {
+				v, err := profileSetting(files.ConfigFiles, s.Profile, key)
+				serr = cmp.Or(serr, err)
+				return v
+			})
+			if serr != nil {
+				return "", serr
+			}
+			if p.command != "" {
+				ctx = withMFAProcess(ctx, p)
 				break
 			}
 		}

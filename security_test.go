@@ -268,24 +268,6 @@ func TestSpecialFileInEntryPlaceDoesNotBlock(t *testing.T) {
 	}
 }
 
-// On systems that give each user a private group the umask is 002, and the
-// AWS CLI makes its cache directory 0775: that must stay a cache hit.
-func TestPrivateGroupWritableIsTrusted(t *testing.T) {
-	if !privateGroup(uint32(os.Getegid())) {
-		t.Skip("the current group is not a private group named after the user")
-	}
-	c := NewFileCache(filepath.Join(t.TempDir(), "cache"))
-	e := &Entry{Credentials: EntryCredentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "s", SessionToken: "t", Expiration: time.Now().Add(time.Hour)}}
-	if err := c.Set(testKey, e); err != nil {
-		t.Fatal(err)
-	}
-	chmod(t, c.Dir(), 0o775)
-	chmod(t, c.Path(testKey), 0o660)
-	if _, err := c.Get(testKey); err != nil {
-		t.Errorf("entry in a private-group-writable directory refused: %v", err)
-	}
-}
-
 func TestSetRefusesAnUntrustedDirectory(t *testing.T) {
 	target := t.TempDir()
 	link := filepath.Join(t.TempDir(), "cache")

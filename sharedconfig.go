@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"maps"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache/internal/awsini"
 )
 
 // sharedConfig is the shared config and credentials files, read once, with
@@ -39,8 +40,9 @@ type iniSection struct {
 var errUnsure = errors.New("sessioncache: profile left to the SDK")
 
 // readSharedConfig reads the files the SDK would read; missing or
-// unreadable files are empty, as for the SDK.
-func readSharedConfig(configFiles, credentialsFiles []string) *sharedConfig {
+// unreadable files are empty, as for the SDK, and a file that cannot be
+// parsed is an *awsini.ParseError.
+func readSharedConfig(configFiles, credentialsFiles []string) (*sharedConfig, error) {
 	s := &sharedConfig{profiles: map[string]*iniSection{}, ssoSessions: map[string]*iniSection{}}
 	fromConfig := map[string]bool{}
 	fromCredentials := map[string]bool{}
@@ -62,35 +64,47 @@ func readSharedConfig(configFiles, credentialsFiles []string) *sharedConfig {
 			fromConfig[name] = true
 		}
 	}
-	for _, path := range configFiles {
-		sections := parseINIFile(path)
-		for _, name := range sections.order {
-			sec := sections.byName[name]
+	configs, err := awsini.LoadAll(configFiles)
+	if err != nil {
+		return nil, err
+	}
+	credentials, err := awsini.LoadAll(credentialsFiles)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range configs {
+		for _, sec := range f.Sections {
+			name := sec.Name
 			switch {
 			case strings.HasPrefix(name, "profile "):
 				profile := strings.TrimPrefix(name, "profile ")
-				if profile == "default" && sections.byName["default"] != nil {
-					sec.unsure = true
+				c := copySection(sec)
+				if profile == "default" && f.Section("default") != nil {
+					c.unsure = true
 				}
-				add(profile, sec, false)
+				add(profile, c, false)
 			case name == "default":
-				if sections.byName["profile default"] == nil {
-					add(name, sec, false)
+				if f.Section("profile default") == nil {
+					add(name, copySection(sec), false)
 				}
 			case strings.HasPrefix(name, "sso-session "):
-				s.ssoSessions[strings.TrimPrefix(name, "sso-session ")] = sec
+				s.ssoSessions[strings.TrimPrefix(name, "sso-session ")] = copySection(sec)
 			}
 		}
 	}
-	for _, path := range credentialsFiles {
-		sections := parseINIFile(path)
-		for _, name := range sections.order {
-			if !strings.HasPrefix(name, "profile ") {
-				add(name, sections.byName[name], true)
+	for _, f := range credentials {
+		for _, sec := range f.Sections {
+			if !strings.HasPrefix(sec.Name, "profile ") {
+				add(sec.Name, copySection(sec), true)
 			}
 		}
 	}
-	return s
+	return s, nil
+}
+
+// copySection copies a parsed section, which is shared, for merging.
+func copySection(sec *awsini.Section) *iniSection {
+	return &iniSection{values: maps.Clone(sec.Values), unsure: sec.Nested}
 }
 
 // mergedKeys are the settings of a credentials file's profile that
@@ -124,92 +138,6 @@ func mergeCredentialsSection(dst, src *iniSection) {
 			dst.values[k] = v
 		}
 	}
-}
-
-type iniFile struct {
-	byName map[string]*iniSection
-	order  []string
-}
-
-// parseINIFile reads sections and properties as the SDK's ini package
-// does: comment lines start with # or ;, a property's comment follows a
-// space or tab, "=" or ":" assigns, keys are lower-cased and values lose
-// one pair of surrounding quotes.
-func parseINIFile(path string) iniFile {
-	f := iniFile{byName: map[string]*iniSection{}}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return f
-	}
-	var cur *iniSection
-	for line := range strings.SplitSeq(string(data), "\n") {
-		trimmed := strings.TrimLeft(line, " \t")
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(trimmed, "#") || strings.HasPrefix(trimmed, ";") {
-			continue
-		}
-		if name, ok := iniSectionName(line); ok {
-			cur = f.byName[name]
-			if cur == nil {
-				cur = &iniSection{values: map[string]string{}}
-				f.byName[name] = cur
-				f.order = append(f.order, name)
-			}
-			continue
-		}
-		if cur == nil {
-			continue
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			// Sub-properties and continuations.
-			cur.unsure = true
-			continue
-		}
-		k, v, ok := iniProperty(line)
-		if ok {
-			cur.values[k] = v
-		}
-	}
-	return f
-}
-
-func iniSectionName(line string) (string, bool) {
-	s, _, _ := strings.Cut(line, "#")
-	s, _, _ = strings.Cut(s, ";")
-	s = strings.TrimSpace(s)
-	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
-		return "", false
-	}
-	s = strings.TrimSpace(s[1 : len(s)-1])
-	i := strings.IndexAny(s, " \t")
-	if i < 0 {
-		return s, true
-	}
-	typ, name := s[:i], strings.TrimLeft(s[i:], " \t")
-	if name == "" {
-		return "", true
-	}
-	return typ + " " + name, true
-}
-
-func iniProperty(line string) (key, value string, ok bool) {
-	for _, c := range []string{" #", " ;", "\t#", "\t;"} {
-		line, _, _ = strings.Cut(line, c)
-	}
-	line = strings.TrimRight(line, " \t")
-	eq, colon := strings.Index(line, "="), strings.Index(line, ":")
-	sep := "="
-	if eq == -1 || colon != -1 && colon < eq {
-		sep = ":"
-	}
-	k, v, ok := strings.Cut(line, sep)
-	if !ok {
-		return "", "", false
-	}
-	v = strings.TrimSpace(v)
-	if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
-		v = v[1 : len(v)-1]
-	}
-	return strings.ToLower(strings.TrimSpace(k)), v, true
 }
 
 // profile returns the settings of a profile, with its chain of source
@@ -346,13 +274,24 @@ func sharedFileNames(files func(*config.LoadSharedConfigOptions)) (configFiles, 
 // does, from files read once into set, and the SDK's reading where set
 // cannot tell. Integer settings are read as botocore reads them.
 func loadProfile(ctx context.Context, set *sharedConfig, profile string, files func(*config.LoadSharedConfigOptions)) (*config.SharedConfig, error) {
+	configFiles, _ := sharedFileNames(files)
+	configFile := ""
+	if len(configFiles) > 0 {
+		configFile = configFiles[len(configFiles)-1]
+	}
 	if sc, err := set.profile(profile); err == nil {
+		if err := ssoSettingsProblem(sc, configFile); err != nil {
+			return nil, err
+		}
 		return sc, nil
 	}
 	sc, err := config.LoadSharedConfigProfile(ctx, profile, files)
 	if err != nil {
 		if chain := set.loop(profile); chain != nil {
 			return nil, &ProfileLoopError{Chain: chain}
+		}
+		if serr := set.missingSSOSession(profile, configFile); serr != nil {
+			return nil, serr
 		}
 		return nil, err
 	}
@@ -363,8 +302,17 @@ func loadProfile(ctx context.Context, set *sharedConfig, profile string, files f
 			}
 		}
 	}
+	if err := ssoSettingsProblem(&sc, configFile); err != nil {
+		return nil, err
+	}
 	return &sc, nil
 }
+
+// ConfigParseError is returned for a shared config or credentials file
+// that cannot be parsed: it names the file and the line (Path, Line) and
+// says what is wrong (Problem), never quoting the line, which may hold a
+// secret key. The AWS CLI stops with ConfigParseError on the same files.
+type ConfigParseError = awsini.ParseError
 
 // ProfileLoopError is returned for a profile whose chain of source_profile
 // settings comes back to a profile it has passed, without reaching one

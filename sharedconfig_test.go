@@ -80,7 +80,10 @@ func TestSharedConfigReadsProfilesAsTheSDK(t *testing.T) {
 		o.ConfigFiles = []string{cfgPath}
 		o.CredentialsFiles = []string{credsPath}
 	}
-	set := readSharedConfig([]string{cfgPath}, []string{credsPath})
+	set, err := readSharedConfig([]string{cfgPath}, []string{credsPath})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	names := append(append([]string{}, set.names...), "nowhere", "plain-not-profile", "ignored")
 	read := 0

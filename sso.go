@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/auth/bearer"
-	"github.com/sessioncache/sessioncache/internal/atomicfile"
+	"github.com/sessioncache/sessioncache/internal/safefile"
 	"github.com/sessioncache/sessioncache/ssologin"
 )
 
@@ -171,7 +172,7 @@ const maxSSOTokenSize = 1 << 20
 // botocore do for legacy profiles: accessToken and expiresAt (RFC 3339)
 // must be there, and an expired token is not used.
 func readSSOToken(path string, now time.Time) (string, error) {
-	data, err := atomicfile.ReadFile(path, maxSSOTokenSize)
+	data, err := safefile.ReadFile(filepath.Dir(path), path, maxSSOTokenSize)
 	if err != nil {
 		return "", fmt.Errorf("read the cached SSO token: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/sessioncache/sessioncache/ssologin"
 )
 
@@ -37,7 +38,7 @@ func (r *resolver) ssoTokenSource(cfg aws.Config, sc *config.SharedConfig) (*sso
 				r.onWait(h)
 				return
 			}
-			tellTerminal(fmt.Sprintf("waiting for %s to finish signing in to %s", h, s.StartURL))
+			tty.Tell(fmt.Sprintf("waiting for %s to finish signing in to %s", h, s.StartURL))
 		}
 	})
 	return ssologin.NewTokenSource(cfg, s, func(o *ssologin.Options) {
@@ -49,39 +50,15 @@ func (r *resolver) ssoTokenSource(cfg aws.Config, sc *config.SharedConfig) (*sso
 			o.SignIn = true
 		case "never":
 		default:
-			if onTerminal() {
+			if tty.Available() {
 				o.SignIn = true
-				o.Output = terminalWriter{}
+				o.Output = tty.Writer{}
 			}
 		}
 		if r.ssoLoginOpts != nil {
 			r.ssoLoginOpts(o)
 		}
 	})
-}
-
-// onTerminal reports whether the process has a controlling terminal.
-func onTerminal() bool {
-	tty, ok := openTerminal()
-	if ok {
-		tty.Close()
-	}
-	return ok
-}
-
-// terminalWriter writes to the controlling terminal, so that what a
-// sign-in shows reaches the user while standard output and error are
-// captured, as when an SDK runs a credential_process (on Windows, the
-// console's output).
-type terminalWriter struct{}
-
-func (terminalWriter) Write(p []byte) (int, error) {
-	tty, err := os.OpenFile(ttyOutPath(), os.O_WRONLY, 0)
-	if err != nil {
-		return 0, err
-	}
-	defer tty.Close()
-	return tty.Write(p)
 }
 
 // ssoCacheKeyPath is the token file of a session, for the SDK's provider.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/sessioncache/sessioncache/ststest"
 )
 
@@ -22,9 +23,9 @@ func TestSSOSignInOnlyOnATerminal(t *testing.T) {
 	removeSSOToken(t, kindsSSOStartURL)
 
 	t.Run("no terminal", func(t *testing.T) {
-		old := ttyPath
-		ttyPath = filepath.Join(t.TempDir(), "no-tty")
-		t.Cleanup(func() { ttyPath = old })
+		old := tty.Path
+		tty.Path = filepath.Join(t.TempDir(), "no-tty")
+		t.Cleanup(func() { tty.Path = old })
 		_, err := w.load(t, "sso-legacy")
 		var login *SSOLoginError
 		if !errors.As(err, &login) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessioncache/sessioncache/internal/lockfile"
 	"github.com/sessioncache/sessioncache/ststest"
 )
 
@@ -360,7 +361,7 @@ func TestLockIsReleasedForTheNext(t *testing.T) {
 
 func setLockWaitNotice(t *testing.T, d time.Duration) {
 	t.Helper()
-	old := lockWaitNotice
-	lockWaitNotice = d
-	t.Cleanup(func() { lockWaitNotice = old })
+	old := lockfile.WaitNotice
+	lockfile.WaitNotice = d
+	t.Cleanup(func() { lockfile.WaitNotice = old })
 }

@@ -125,7 +125,7 @@ func TestMFAProcess(t *testing.T) {
 		},
 		"a failing process": {
 			profile: "yk-admin", codes: []string{kindsCode}, exit: 1,
-			wantOp: "AssumeRole", wantCalls: 0, wantRuns: 1, wantErr: `mfa_process (ykman): exit status 1`,
+			wantOp: "AssumeRole", wantCalls: 0, wantRuns: 1, wantErr: `profile "yk-admin": its mfa_process failed with exit status 1`,
 		},
 		"keys without MFASession use no code": {profile: "yk-user", codes: []string{kindsCode}, wantOp: "GetSessionToken"},
 	}
@@ -331,7 +331,7 @@ func TestDefaultTokenProviderOrder(t *testing.T) {
 			}
 			ctx := context.Background()
 			if tt.process {
-				ctx = withMFAProcess(ctx, "ykman oath accounts code --single my-aws")
+				ctx = withMFAProcess(ctx, mfaProcess{command: "ykman oath accounts code --single my-aws"})
 			}
 			done := make(chan error, 1)
 			go func() {

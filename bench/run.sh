@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures `sessioncache export` against botocore reading the same AWS CLI
-# cache entry, `sessioncache status` as a shell prompt runs it, a 50-process
+# cache entry, `sessioncache eks-token` against `aws eks get-token` on the
+# same entry, `sessioncache status` as a shell prompt runs it, a 50-process
 # stampede on a cold cache, `list` over a large cache, and `export`, `list`
 # and `clear --expired` with a config of 2,000 profiles, as large SSO
 # organisations generate. Everything runs under a temporary HOME against a local STS
@@ -201,6 +202,35 @@ if ((have_cli)) && [[ -n $python ]]; then
 		"$(awk -v a="$(median "$work/botocore.txt" 3)" -v b="$(median "$work/cli.txt" 3)" 'BEGIN { printf "%.1fx", a / b }')"
 fi
 row "hello-world Go binary (the floor)" "$(ms "$(median "$work/hello.txt" 1)")" "$(mb "$(median "$work/hello.txt" 3)")"
+
+# --- EKS tokens: aws eks get-token vs eks-token, warm, alternating --------
+
+# Both sign offline from the same cached role session; kubectl runs one of
+# them for every command. The AWS CLI runs under its interpreter, not a
+# version manager's shim.
+have_awscli=0
+if [[ -n $python ]] && "$python" -c 'import awscli' 2>/dev/null; then
+	have_awscli=1
+fi
+if ((have_cli && have_awscli)); then
+	say "EKS tokens: $N runs each, alternating"
+	expect='k8s-aws-v1\.'
+	for ((i = 0; i < N; i++)); do
+		measure eks-cli "${run_env[@]}" "$python" -m awscli eks get-token --cluster-name prod --profile admin
+		measure eks-sc "${run_env[@]}" "$work/bin/sessioncache" eks-token --cluster-name prod --profile admin
+	done
+	expect=ASIABENCHWARM0000001
+	row "sessioncache eks-token" "$(ms "$(median "$work/eks-sc.txt" 1)")" "$(mb "$(median "$work/eks-sc.txt" 3)")"
+	row "aws eks get-token (AWS CLI v1)" "$(ms "$(median "$work/eks-cli.txt" 1)")" "$(mb "$(median "$work/eks-cli.txt" 3)")"
+	speedup=$(awk -v a="$(median "$work/eks-cli.txt" 1)" -v b="$(median "$work/eks-sc.txt" 1)" 'BEGIN { printf "%.1f", a / b }')
+	row "  aws / sessioncache" "${speedup}x" \
+		"$(awk -v a="$(median "$work/eks-cli.txt" 3)" -v b="$(median "$work/eks-sc.txt" 3)" 'BEGIN { printf "%.1fx", a / b }')"
+	if awk -v s="$speedup" 'BEGIN { exit !(s < 10) }'; then
+		say "bench: eks-token is only ${speedup}x faster than aws eks get-token (the aim is 10x): is the machine busy?"
+	fi
+else
+	say "bench: the AWS CLI (python3 -m awscli) not found: the EKS token rows are skipped"
+fi
 
 # --- stampede on a cold cache ------------------------------------------
 

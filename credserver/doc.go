@@ -15,10 +15,10 @@
 //	cfg, err := sessioncache.LoadDefaultConfig(ctx, config.WithSharedConfigProfile("admin"))
 //	token, err := credserver.NewToken()
 //	srv, err := credserver.New(cfg.Credentials, token)
-//	err = srv.Refresh(ctx) // fetch once, prompting for MFA if need be
-//	go srv.Run(ctx)        // refresh ahead of expiry
 //	ln, err := net.Listen("tcp", "127.0.0.1:0")
-//	go http.Serve(ln, srv)
+//	err = srv.Load(ctx) // the cached session, or a new one (MFA prompt if need be)
+//	go srv.Run(ctx)     // refresh ahead of expiry
+//	go srv.Serve(ctx, ln)
 //
 // # The contract
 //
@@ -59,6 +59,13 @@
 // the window.
 //
 // # Security
+//
+// Serve bounds what clients can hold: a header must arrive within
+// ReadHeaderTimeout, an idle keep-alive connection is closed after
+// IdleTimeout, at most MaxConns connections are open (an idle one makes
+// room for a new one), every 4xx answer closes its connection, and
+// refused requests are logged once per burst. A Server used as a plain
+// http.Handler gets only the last two.
 //
 // Serve on a loopback address. The SDKs accept plain http only to loopback
 // addresses and to 169.254.170.2, 169.254.170.23 and fd00:ec2::23. Anyone

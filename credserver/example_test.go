@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,18 +36,15 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := srv.Refresh(ctx); err != nil {
-		log.Fatal(err)
-	}
-	go srv.Run(ctx)
-
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second}
-	go hs.Serve(ln)
-	defer hs.Close()
+	if err := srv.Load(ctx); err != nil {
+		log.Fatal(err)
+	}
+	go srv.Run(ctx)
+	go srv.Serve(ctx, ln)
 
 	url := "http://" + ln.Addr().String() + "/"
 	client := endpointcreds.New(url, func(o *endpointcreds.Options) { o.AuthorizationToken = token })

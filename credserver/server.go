@@ -59,9 +59,18 @@ type Options struct {
 	// RetryInterval is how long Run waits after a failed refresh.
 	// Default: DefaultRetryInterval.
 	RetryInterval time.Duration
-	// Logger receives a line per refresh and per refused request; secrets
-	// and tokens are never logged. Default: discard.
+	// Logger receives a line per refresh, and one per burst of refused
+	// requests; secrets and tokens are never logged. Default: discard.
 	Logger *slog.Logger
+	// ReadHeaderTimeout bounds how long Serve waits for a request's
+	// header, and for the whole request. Default: DefaultReadHeaderTimeout.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout is how long Serve keeps an idle keep-alive connection
+	// open. Default: DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// MaxConns is how many connections Serve keeps open at once.
+	// Default: DefaultMaxConns.
+	MaxConns int
 }
 
 // Server is an http.Handler that serves the credentials of a provider
@@ -81,6 +90,10 @@ type Server struct {
 	wake chan struct{}
 	// mu makes refreshes one at a time.
 	mu sync.Mutex
+
+	// refusedMu guards refused, the log of refused requests.
+	refusedMu sync.Mutex
+	refused   burstLog
 }
 
 // answer is a ready response: the JSON body and when its credentials
@@ -125,6 +138,15 @@ func New(p aws.CredentialsProvider, token string, optFns ...func(*Options)) (*Se
 	if o.RetryInterval <= 0 {
 		o.RetryInterval = DefaultRetryInterval
 	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = DefaultMaxConns
+	}
 	return &Server{provider: p, tokenHash: sha256.Sum256([]byte(token)), opts: o, wake: make(chan struct{}, 1)}, nil
 }
 
@@ -156,7 +178,23 @@ func (s *Server) Refresh(ctx context.Context) error {
 	}
 	// A sessioncache provider then refreshes credentials that it would
 	// still serve to itself, but that would soon be stale here.
-	c, err := s.provider.Retrieve(sessioncache.WithRefreshAhead(ctx, s.opts.RefreshWindow))
+	return s.retrieve(sessioncache.WithRefreshAhead(ctx, s.opts.RefreshWindow))
+}
+
+// Load serves the provider's credentials as it gives them, without asking
+// it for a refresh ahead of its own: a session cached with more than 15
+// minutes left, which the AWS CLI would use, is served at once, with no
+// prompt and no call to STS. Run then refreshes it in the background once
+// it comes within the refresh window. Like Refresh, Load returns a
+// *StaleError for credentials that expire within the window.
+func (s *Server) Load(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.retrieve(ctx)
+}
+
+func (s *Server) retrieve(ctx context.Context) error {
+	c, err := s.provider.Retrieve(ctx)
 	if err != nil {
 		return fmt.Errorf("credserver: retrieve credentials: %w", err)
 	}
@@ -276,7 +314,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	auth := r.Header["Authorization"]
 	if len(auth) != 1 || !s.tokenMatches(auth[0]) {
-		s.opts.Logger.Warn("refused a request with a missing or wrong authorization token", "remote", r.RemoteAddr)
+		s.refusedMu.Lock()
+		n, log := s.refused.add(timeNow())
+		s.refusedMu.Unlock()
+		if log {
+			s.opts.Logger.Warn("refused requests with a missing or wrong authorization token", "remote", r.RemoteAddr, "refused", n)
+		}
 		writeError(w, http.StatusForbidden, "AccessDenied", "missing or wrong authorization token")
 		return
 	}
@@ -306,10 +349,17 @@ var (
 	jsonContentType = []string{"application/json"}
 	noStore         = []string{"no-store"}
 	allowGet        = []string{http.MethodGet}
+	connectionClose = []string{"close"}
 )
 
 func writeError(w http.ResponseWriter, status int, code, message string) {
 	body, _ := json.Marshal(errorJSON{Code: code, Message: "credserver: " + message})
+	if status < 500 {
+		// A client that asks wrongly gets no connection to keep: a
+		// prober cannot hold one open, and net/http closes it after the
+		// answer.
+		w.Header()["Connection"] = connectionClose
+	}
 	w.WriteHeader(status)
 	w.Write(body)
 }

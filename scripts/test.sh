@@ -24,7 +24,7 @@ echo "== staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "== peers"
-for peer in aws moto_server python3; do
+for peer in aws moto_server python3 kubectl; do
   if command -v "$peer" >/dev/null; then echo "$peer: $(command -v "$peer")"; else echo "$peer: missing (interop tests will skip)"; fi
 done
 

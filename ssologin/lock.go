@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
-	"github.com/gofrs/flock"
+	"github.com/sessioncache/sessioncache/internal/lockfile"
 )
 
 // LockDir returns the directory of the lock files of the tokens in
@@ -16,18 +15,18 @@ import (
 // such as a lock holder's pid.
 func LockDir(cacheDir string) string { return filepath.Join(cacheDir, "locks") }
 
-// fileLocker is the default Locker: an flock(2) (LockFileEx on Windows)
-// of <key>.lock in LockDir. The kernel frees the lock of a process that
-// dies.
+// fileLocker is the default Locker: the cross-process lock of the
+// credential cache, on <key>.lock in LockDir, with its rules (a trusted
+// directory, no links, a bounded wait).
 type fileLocker struct{ dir string }
 
 func (l fileLocker) Lock(ctx context.Context, key string) (func(), error) {
 	if err := os.MkdirAll(l.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("make the SSO cache directory: %w", err)
+		return nil, fmt.Errorf("ssologin: make the SSO lock directory: %w", err)
 	}
-	fl := flock.New(filepath.Join(l.dir, key+".lock"), flock.SetPermissions(0o600))
-	if _, err := fl.TryLockContext(ctx, 20*time.Millisecond); err != nil {
+	lk, err := lockfile.Acquire(ctx, l.dir, key+".lock", lockfile.Options{Doing: "signing in"})
+	if err != nil {
 		return nil, err
 	}
-	return func() { _ = fl.Unlock() }, nil
+	return lk.Release, nil
 }

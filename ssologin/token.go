@@ -13,8 +13,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sessioncache/sessioncache/internal/atomicfile"
 	"github.com/sessioncache/sessioncache/internal/pyjson"
+	"github.com/sessioncache/sessioncache/internal/safefile"
 )
 
 // timeLayout is how the AWS CLI writes the times of its SSO cache files,
@@ -177,7 +177,7 @@ func writeObject(path string, obj pyjson.Object) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("ssologin: make the SSO cache directory: %w", err)
 	}
-	if err := atomicfile.WriteFile(path, data, nil); err != nil {
+	if err := safefile.WriteFile(path, data, nil); err != nil {
 		return fmt.Errorf("ssologin: write %s: %w", path, err)
 	}
 	return nil
@@ -185,9 +185,9 @@ func writeObject(path string, obj pyjson.Object) error {
 
 // readObject reads a cache file holding one JSON object.
 func readObject(path string) (map[string]json.RawMessage, error) {
-	data, err := atomicfile.ReadFile(path, maxFileSize)
+	data, err := safefile.ReadFile(filepath.Dir(path), path, maxFileSize)
 	switch {
-	case errors.Is(err, atomicfile.ErrNotRegular), errors.Is(err, atomicfile.ErrTooLarge):
+	case errors.Is(err, safefile.ErrNotRegular), errors.Is(err, safefile.ErrTooLarge), errors.Is(err, safefile.ErrUntrusted):
 		return nil, fmt.Errorf("ssologin: %w: %w", ErrDamaged, err)
 	case err != nil:
 		return nil, fmt.Errorf("ssologin: %w", err)

@@ -111,11 +111,17 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (*caller, *apiErro
 
 	sess, ok := s.sessions[akid]
 	if !ok {
+		if err := s.verifySignature(r, s.secrets[akid], s.secrets != nil); err != nil {
+			return nil, err
+		}
 		// Like moto, any key the server did not issue is a valid IAM user key.
 		return &caller{identity: s.userIdentity(akid)}, nil
 	}
 	if subtle.ConstantTimeCompare([]byte(token), []byte(sess.sessionToken)) != 1 {
 		return nil, &apiError{http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid"}
+	}
+	if err := s.verifySignature(r, sess.secret, true); err != nil {
+		return nil, err
 	}
 	if !now.Before(sess.expiration) {
 		return nil, &apiError{http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired"}
@@ -145,4 +151,20 @@ func (s *Server) roleID(roleARN string) string {
 		s.roleIDs[roleARN] = id
 	}
 	return id
+}
+
+// verifySignature checks r's signature with secret when the server
+// verifies signatures; known says whether the key's secret is known at
+// all.
+func (s *Server) verifySignature(r *http.Request, secret string, known bool) *apiError {
+	if !s.verify {
+		return nil
+	}
+	if !known || secret == "" {
+		return &apiError{http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid."}
+	}
+	if err := VerifySignature(r, secret); err != nil {
+		return &apiError{http.StatusForbidden, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}
+	}
+	return nil
 }

@@ -10,8 +10,8 @@
 //
 // # Actions
 //
-// The server answers AssumeRole, GetSessionToken, GetCallerIdentity and
-// AssumeRoleWithWebIdentity. It checks parameters against the constraints
+// The server answers AssumeRole, GetSessionToken, GetCallerIdentity,
+// GetFederationToken and AssumeRoleWithWebIdentity. It checks parameters against the constraints
 // of the STS API (role ARN shape, session name length and characters,
 // DurationSeconds range, token code format, policy JSON) and answers
 // violations with ValidationError, worded as STS words it.
@@ -30,7 +30,9 @@
 // Authorization header or a presigned URL. The server checks the shape of
 // the signature, not its value, so tests may sign with any secret. Keys the
 // server did not issue belong to an IAM user (Options.UserName) of
-// Options.AccountID. Keys it issued must come with their session token
+// Options.AccountID. With Options.VerifySignatures the signature itself is
+// checked too (see [VerifySignature]), with the secrets the server issued
+// and those of Options.Secrets, as for presigned EKS tokens. Keys it issued must come with their session token
 // (else InvalidClientTokenId) and stop working at their expiration (then
 // ExpiredToken).
 //
@@ -54,6 +56,13 @@
 // [Server.Calls] counts answered requests by action and [Server.Requests]
 // returns what was sent, for assertions such as "the second run used the
 // cache and did not call STS".
+//
+// # Console sign-in
+//
+// [FederationServer] is the sign-in federation endpoint: getSigninToken
+// turns the server's role and federation sessions into sign-in tokens,
+// with the rules the real endpoint applies to SessionDuration, and login
+// redirects to the destination.
 //
 // # SSO
 //

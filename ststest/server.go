@@ -1,8 +1,10 @@
 package ststest
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -57,6 +59,17 @@ type Options struct {
 	// accepts; others get InvalidIdentityToken. Default "" (any token).
 	WebIdentityToken string
 
+	// VerifySignatures checks the SigV4 signature of every signed request
+	// (see VerifySignature), not only its shape: credentials the server
+	// issued with the secrets it issued, and IAM user keys with Secrets.
+	// Default false: tests may sign with any secret.
+	VerifySignatures bool
+
+	// Secrets holds the secret access keys of IAM user keys, by access key
+	// ID, for VerifySignatures, which refuses user keys not listed.
+	// Default none.
+	Secrets map[string]string
+
 	// Now is the server's clock: expirations are Now plus the duration, and
 	// issued credentials stop working at their expiration. It is called
 	// with the server's lock held, so it must not call the Server's
@@ -96,6 +109,8 @@ type Server struct {
 	requireMFA       bool
 	webIdentityToken string
 	now              func() time.Time
+	verify           bool
+	secrets          map[string]string
 
 	mu       sync.Mutex
 	mfaCode  string
@@ -116,10 +131,15 @@ type identity struct {
 // session is a set of temporary credentials the server issued.
 type session struct {
 	sessionToken string
+	secret       string
 	expiration   time.Time
 	identity     identity
 	mfa          bool // obtained with MFA, directly or through the signing session
 	role         bool // an assumed role: assuming another role from it is chaining
+	// fromKeys marks a role assumed directly with an IAM user's long-term
+	// keys, the only session the federation endpoint takes a
+	// SessionDuration for.
+	fromKeys bool
 }
 
 // ledger is what a server has answered and the failures queued for it.
@@ -185,6 +205,8 @@ func NewServer(optFns ...func(*Options)) *Server {
 		requireMFA:       o.RequireMFA,
 		webIdentityToken: o.WebIdentityToken,
 		now:              o.Now,
+		verify:           o.VerifySignatures,
+		secrets:          o.Secrets,
 		mfaCode:          o.MFACode,
 		sessions:         make(map[string]*session),
 		roleIDs:          make(map[string]string),
@@ -249,6 +271,7 @@ func (s *Server) addRoleSession(r role, sessionName string, c credentialsXML, ex
 	defer s.mu.Unlock()
 	s.sessions[c.AccessKeyID] = &session{
 		sessionToken: c.SessionToken,
+		secret:       c.SecretAccessKey,
 		expiration:   exp,
 		identity:     s.assumedRole(r, sessionName),
 		role:         true,
@@ -282,13 +305,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		apiErr *apiError
 		rec    Request
 	)
-	if err := r.ParseForm(); err != nil {
+	// ParseForm consumes the body that a signature covers.
+	raw, rawErr := readBody(r)
+	if rawErr != nil {
+		apiErr = &apiError{http.StatusBadRequest, "MalformedInput", "the request body could not be read"}
+	} else if err := r.ParseForm(); err != nil {
 		apiErr = &apiError{http.StatusBadRequest, "MalformedInput", "the request body or query string could not be parsed"}
 	} else {
 		rec.Params = stsParams(r.Form)
 		rec.Action = rec.Params.Get("Action")
 	}
 	rec.AccessKeyID = credentialAccessKeyID(r)
+	r.Body = io.NopCloser(bytes.NewReader(raw))
 
 	s.mu.Lock()
 	if apiErr == nil {
@@ -346,6 +374,7 @@ func (s *Server) dispatch(r *http.Request, p url.Values, action string) (any, *a
 		"AssumeRole":                s.assumeRole,
 		"AssumeRoleWithWebIdentity": s.assumeRoleWithWebIdentity,
 		"GetCallerIdentity":         s.getCallerIdentity,
+		"GetFederationToken":        s.getFederationToken,
 		"GetSessionToken":           s.getSessionToken,
 	}[action]
 	if !ok || version != stsVersion {

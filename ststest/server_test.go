@@ -1009,7 +1009,7 @@ func TestRequestShape(t *testing.T) {
 		"scope date mismatch": {form: gci, header: func(h http.Header) { h.Set("X-Amz-Date", "20261129T000000Z") }, code: "SignatureDoesNotMatch", status: 403},
 		"bad terminator":      {form: gci, header: replaceAuth("aws4_request", "aws4_reqest"), code: "SignatureDoesNotMatch", status: 403},
 		"no action":           {form: url.Values{"Version": {"2011-06-15"}}, header: func(http.Header) {}, code: "MissingAction", status: 400},
-		"unknown action":      {form: url.Values{"Action": {"GetFederationToken"}, "Version": {"2011-06-15"}}, header: func(http.Header) {}, code: "InvalidAction", status: 400},
+		"unknown action":      {form: url.Values{"Action": {"DecodeAuthorizationMessage"}, "Version": {"2011-06-15"}}, header: func(http.Header) {}, code: "InvalidAction", status: 400},
 		"wrong version":       {form: url.Values{"Action": {"GetCallerIdentity"}, "Version": {"2010-01-01"}}, header: func(http.Header) {}, code: "InvalidAction", status: 400},
 		"no version":          {form: url.Values{"Action": {"GetCallerIdentity"}}, header: func(http.Header) {}, code: "InvalidAction", status: 400},
 	}

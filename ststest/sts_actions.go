@@ -16,6 +16,7 @@ func (s *Server) issue(id identity, expiration time.Time, mfa, role bool) creden
 	c := newCredentials(expiration)
 	s.sessions[c.AccessKeyID] = &session{
 		sessionToken: c.SessionToken,
+		secret:       c.SecretAccessKey,
 		expiration:   expiration,
 		identity:     id,
 		mfa:          mfa,
@@ -123,6 +124,7 @@ func (s *Server) assumeRole(c *caller, p url.Values, now time.Time) (any, *apiEr
 		Credentials:      s.issue(id, expiration(now, duration), mfa, true),
 		PackedPolicySize: packedPolicySize(p),
 	}
+	s.sessions[res.Credentials.AccessKeyID].fromKeys = c.session == nil
 	return res, nil
 }
 

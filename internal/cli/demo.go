@@ -16,9 +16,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/sessioncache/sessioncache/ststest"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 // The demo's profile: a role that requires MFA, assumed with the fake
@@ -327,7 +327,7 @@ type style struct{ on bool }
 
 func newStyle(w io.Writer) style {
 	f, ok := w.(*os.File)
-	return style{on: ok && term.IsTerminal(int(f.Fd())) && os.Getenv("NO_COLOR") == ""}
+	return style{on: ok && tty.IsTerminal(f) && os.Getenv("NO_COLOR") == ""}
 }
 
 func (s style) wrap(code, text string) string {

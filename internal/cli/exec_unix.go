@@ -8,9 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/sessioncache/sessioncache/internal/proc"
+	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // runCommand replaces this process with the command, so that signals sent
@@ -38,6 +40,13 @@ func runChild(argv, env []string, g *globals) error {
 		return err
 	}
 	cmd := childCommand(path, argv, env, g)
+	// Killed, this process could not stop the child, which would live on
+	// pointed at a port anyone may bind next: where the kernel can, it
+	// kills the child then. Linux sends the signal when the thread that
+	// started the child ends, so that thread stays until Wait returns.
+	proc.DieWithParent(cmd)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)
@@ -55,7 +64,7 @@ func runChild(argv, env []string, g *globals) error {
 				// Ctrl+C reaches the whole foreground process group, the
 				// child included; a second interrupt would mean "stop now"
 				// to programs such as terraform.
-				if s == syscall.SIGINT && inForeground() {
+				if s == syscall.SIGINT && tty.Foreground() {
 					continue
 				}
 				cmd.Process.Signal(s)
@@ -74,17 +83,4 @@ func runChild(argv, env []string, g *globals) error {
 		return &statusError{code: exitCannotRun, err: fmt.Errorf("exec: run %s: %w", path, err)}
 	}
 	return nil
-}
-
-// inForeground reports whether this process belongs to the foreground
-// process group of its controlling terminal, which receives the
-// terminal's interrupts.
-func inForeground() bool {
-	tty, err := os.Open("/dev/tty")
-	if err != nil {
-		return false
-	}
-	defer tty.Close()
-	pgrp, err := unix.IoctlGetInt(int(tty.Fd()), unix.TIOCGPGRP)
-	return err == nil && pgrp == unix.Getpgrp()
 }

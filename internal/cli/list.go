@@ -119,6 +119,12 @@ func cacheRows(ctx context.Context, g *globals, dir string, now time.Time) ([]li
 	owners := keyOwners(ctx, g, dir)
 	rows := make([]listRow, 0, len(entries))
 	for _, le := range entries {
+		if errors.Is(le.Err, sessioncache.ErrDamagedEntry) && owners[le.Key] == nil && !isCacheKey(le.Key) {
+			// Not damaged: never an entry. --cache-dir may name a
+			// directory that holds other files too. One that others
+			// can write is still shown.
+			continue
+		}
 		rows = append(rows, newRow(cache, le, owners[le.Key], now))
 	}
 	// People look for their profile: entries of profiles first, by name,
@@ -131,6 +137,20 @@ func cacheRows(ctx context.Context, g *globals, dir string, now time.Time) ([]li
 		return strings.Compare(a.Profiles[0], b.Profiles[0])
 	})
 	return rows, nil
+}
+
+// isCacheKey reports whether key has the form of the keys the AWS CLI and
+// sessioncache write: the SHA-1 of the request, in lower-case hex.
+func isCacheKey(key string) bool {
+	if len(key) != 40 {
+		return false
+	}
+	for _, c := range key {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func newRow(cache *sessioncache.FileCache, le sessioncache.ListedEntry, owners []sessioncache.ProfileEntry, now time.Time) listRow {

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -62,7 +64,10 @@ func runLogin(ctx context.Context, g *globals, f loginFlags, stdout, stderr io.W
 // ssoTokenSource returns the token source of the selected profile's SSO
 // session, with the lock every sessioncache process takes.
 func (g *globals) ssoTokenSource(ctx context.Context, optFns ...func(*ssologin.Options)) (*ssologin.TokenSource, ssologin.Session, error) {
-	profile, _ := g.profileName()
+	profile, err := g.ssoProfile(ctx)
+	if err != nil {
+		return nil, ssologin.Session{}, err
+	}
 	s, err := ssologin.LoadSession(ctx, profile)
 	if err != nil {
 		return nil, s, err
@@ -91,4 +96,52 @@ func (g *globals) ssoTokenSource(ctx context.Context, optFns ...func(*ssologin.O
 		}
 	}}, optFns...)...)
 	return ts, s, err
+}
+
+// ssoProfile returns the profile whose SSO session the selected profile
+// signs in with: itself, or the SSO profile its source_profile chain ends
+// in, which it says on standard error.
+func (g *globals) ssoProfile(ctx context.Context) (string, error) {
+	profile, _ := g.profileName()
+	l := &sessioncache.Loader{CacheDir: g.cacheDir, Logger: g.debugLogger(), MFASession: g.mfaSession}
+	entries, err := l.ProfileEntries(ctx, g.loadOptions()...)
+	var settings *sessioncache.ProfileSettingsError
+	if errors.As(err, &settings) && settings.Profile == profile && len(settings.Missing) > 0 {
+		// Signing in needs the session, not the account and role.
+		return profile, nil
+	}
+	if err != nil {
+		return "", g.explain(err)
+	}
+	for _, e := range entries {
+		if e.Kind != sessioncache.KindSSO {
+			continue
+		}
+		if e.Profile != profile {
+			fmt.Fprintf(g.stderr, "sessioncache: profile %q takes its credentials from profile %q, which uses IAM Identity Center: signing in for that\n", profile, e.Profile)
+		}
+		return e.Profile, nil
+	}
+	if len(entries) == 0 {
+		// No chain to follow: ssologin says what the profile lacks.
+		return profile, nil
+	}
+	return "", fmt.Errorf("profile %s does not use IAM Identity Center, nor does any profile of its source_profile chain, so there is nothing to sign in to: %s", g.quotedProfile(), ssoProfilesHint(ctx, l))
+}
+
+// ssoProfilesHint names the profiles that login could sign in for.
+func ssoProfilesHint(ctx context.Context, l *sessioncache.Loader) string {
+	all, _ := l.AllProfileEntries(ctx)
+	var names []string
+	for name, entries := range all {
+		if slices.ContainsFunc(entries, func(e sessioncache.ProfileEntry) bool { return e.Kind == sessioncache.KindSSO }) {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		configFile, _ := sharedFiles()
+		return "no profile in " + configFile + " does; `aws configure sso` adds one"
+	}
+	slices.Sort(names)
+	return "the profiles that do are " + someNames(names)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache"
@@ -33,6 +34,8 @@ func runLogout(ctx context.Context, g *globals, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	_, statErr := os.Stat(ts.Path())
+	hadToken := statErr == nil
 	if err := ts.Logout(ctx); err != nil {
 		return err
 	}
@@ -71,6 +74,19 @@ func runLogout(ctx context.Context, g *globals, stdout io.Writer) error {
 			return err
 		}
 	}
-	_, err = fmt.Fprintf(stdout, "Signed out of %s: removed the SSO token and %d cached role credentials\n", s.StartURL, removed)
+	_, err = fmt.Fprintln(stdout, logoutSummary(s.StartURL, hadToken, removed))
 	return err
+}
+
+// logoutSummary says what logout removed, and that nothing was when
+// nothing was.
+func logoutSummary(startURL string, hadToken bool, removed int) string {
+	creds := plural(removed, "cached role credential", "cached role credentials")
+	switch {
+	case hadToken:
+		return fmt.Sprintf("Signed out of %s: removed the SSO token and %s", startURL, creds)
+	case removed > 0:
+		return fmt.Sprintf("Signed out of %s: removed %s (there was no SSO token)", startURL, creds)
+	}
+	return fmt.Sprintf("Not signed in to %s: there was no SSO token and no cached role credential to remove", startURL)
 }

@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache/internal/awsini"
 )
 
 // sharedFiles returns the shared config and credentials files the SDK
@@ -29,90 +26,125 @@ func sharedFiles() (configFile, credentialsFile string) {
 }
 
 // profileNames returns, sorted, the profiles the shared config and
-// credentials files define. Missing files define none.
+// credentials files define. Missing files define none; a file that cannot
+// be parsed is a *sessioncache.ConfigParseError.
 func profileNames() ([]string, error) {
 	configFile, credentialsFile := sharedFiles()
 	var names []string
 	for _, f := range []struct {
-		path   string
-		config bool
-	}{{configFile, true}, {credentialsFile, false}} {
-		sections, err := readSections(f.path)
+		path        string
+		credentials bool
+	}{{configFile, false}, {credentialsFile, true}} {
+		parsed, err := awsini.Load(f.path)
 		if err != nil {
 			return nil, err
 		}
-		for _, s := range sections {
-			if name, ok := sectionProfile(s, f.config); ok {
-				names = append(names, name)
-			}
-		}
+		names = append(names, parsed.Profiles(f.credentials)...)
 	}
 	slices.Sort(names)
 	return slices.Compact(names), nil
 }
 
-func readSections(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return iniSections(f)
-}
-
-// iniSections returns the names inside the [section] headers of an INI
-// file, in order, with surrounding space removed.
-func iniSections(r io.Reader) ([]string, error) {
-	var names []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "[") {
-			continue
-		}
-		end := strings.IndexByte(line, ']')
-		if end < 0 {
-			continue
-		}
-		if name := strings.TrimSpace(line[1:end]); name != "" {
-			names = append(names, name)
-		}
-	}
-	return names, sc.Err()
-}
-
-// sectionProfile returns the profile a section header defines. In the
-// config file that is [default] or [profile NAME] (other sections, such as
-// [sso-session NAME], are not profiles); in the credentials file every
-// section is a profile.
-func sectionProfile(section string, configFile bool) (string, bool) {
-	fields := strings.Fields(section)
-	switch {
-	case !configFile && len(fields) == 1:
-		return fields[0], true
-	case configFile && len(fields) == 1 && fields[0] == config.DefaultSharedConfigProfile:
-		return fields[0], true
-	case configFile && len(fields) == 2 && fields[0] == "profile":
-		return fields[1], true
-	}
-	return "", false
-}
-
-// unknownProfile is the usage error for a profile that no file defines,
-// chosen by the variable from when from is not empty; it names the
-// profiles that exist.
+// unknownProfile is the error for a profile that no file defines, chosen
+// by the variable from when from is not empty. It names the files and the
+// nearest names, and stays short however many profiles there are.
 func unknownProfile(name, from string) error {
 	label := profileLabel(name, from)
 	configFile, credentialsFile := sharedFiles()
 	names, err := profileNames()
-	if err != nil || len(names) == 0 {
-		return usageErrorf("profile %s does not exist: %s and %s define no profiles", label, configFile, credentialsFile)
+	switch {
+	case err != nil || len(names) == 0:
+		return configErrorf("profile %s does not exist: %s and %s define no profiles", label, configFile, credentialsFile)
 	}
-	return usageErrorf("profile %s does not exist; the profiles in %s and %s are: %s", label, configFile, credentialsFile, strings.Join(names, ", "))
+	where := fmt.Sprintf("profile %s does not exist in %s or %s", label, configFile, credentialsFile)
+	if near := nearestNames(name, names, 3); len(near) > 0 {
+		return configErrorf("%s; did you mean %s?", where, quotedOr(near))
+	}
+	if len(names) <= maxListedProfiles {
+		return configErrorf("%s, which define %s", where, strings.Join(names, ", "))
+	}
+	return configErrorf("%s, which define %d profiles, none named like it", where, len(names))
+}
+
+// maxListedProfiles is how many profile names a message lists before it
+// counts them instead.
+const maxListedProfiles = 10
+
+// nearestNames returns up to n of names that are close to name: the same
+// but for case, or within an edit distance of a third of its length,
+// or starting with it; only the nearest are returned.
+func nearestNames(name string, names []string, n int) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	lower := strings.ToLower(name)
+	limit := max(1, len([]rune(name))/3)
+	var cands []cand
+	for _, c := range names {
+		d := editDistance(lower, strings.ToLower(c))
+		if d <= limit || strings.HasPrefix(strings.ToLower(c), lower) && len(lower) >= 3 {
+			cands = append(cands, cand{c, d})
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int { return a.d - b.d })
+	var out []string
+	for _, c := range cands {
+		if len(out) == n || c.d > cands[0].d {
+			break
+		}
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// editDistance is the number of single-rune edits (insert, delete,
+// replace, or swap two neighbours, the commonest slip) from a to b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	// d[i][j] is the distance between ra[:i] and rb[:j].
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+// quotedOr joins names as "a", "b" or "c".
+func quotedOr(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// someNames lists names, or the first of them and how many more there
+// are, so that a message stays a line.
+func someNames(names []string) string {
+	if len(names) <= maxListedProfiles {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:maxListedProfiles], ", "), len(names)-maxListedProfiles)
 }
 
 // profileLabel quotes a profile's name for messages, and says which

@@ -1,62 +1,13 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
-
-func TestIniSections(t *testing.T) {
-	in := `# comment [not]
-[default]
-region = us-east-1
-  [ profile  spaced ]  ; comment
-[profile a]
-key = [not a section]
-[sso-session corp]
-[services s]
-[broken
-[]
-`
-	got, err := iniSections(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"default", "profile  spaced", "profile a", "sso-session corp", "services s"}
-	if !slices.Equal(got, want) {
-		t.Errorf("iniSections = %q, want %q", got, want)
-	}
-}
-
-func TestSectionProfile(t *testing.T) {
-	tests := map[string]struct {
-		section    string
-		configFile bool
-		want       string
-		ok         bool
-	}{
-		"config default":         {"default", true, "default", true},
-		"config profile":         {"profile a", true, "a", true},
-		"config profile spaced":  {"profile  a", true, "a", true},
-		"config profile default": {"profile default", true, "default", true},
-		"config bare name":       {"a", true, "", false},
-		"config sso-session":     {"sso-session corp", true, "", false},
-		"config services":        {"services s", true, "", false},
-		"credentials name":       {"a", false, "a", true},
-		"credentials default":    {"default", false, "default", true},
-		"credentials two words":  {"profile a", false, "", false},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			got, ok := sectionProfile(tt.section, tt.configFile)
-			if got != tt.want || ok != tt.ok {
-				t.Errorf("sectionProfile(%q, %v) = %q, %v; want %q, %v", tt.section, tt.configFile, got, ok, tt.want, tt.ok)
-			}
-		})
-	}
-}
 
 func TestProfileNames(t *testing.T) {
 	dir := t.TempDir()
@@ -77,5 +28,48 @@ func TestProfileNames(t *testing.T) {
 	names, err = profileNames()
 	if want := []string{"a", "b", "default"}; err != nil || !slices.Equal(names, want) {
 		t.Errorf("profileNames = %q, %v; want %q", names, err, want)
+	}
+}
+
+// With thousands of profiles, the message for an unknown one stays a line.
+func TestUnknownProfileShort(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&b, "[profile team-%04d-admin]\nregion = eu-west-1\n\n", i)
+	}
+	config := filepath.Join(dir, "config")
+	if err := os.WriteFile(config, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_CONFIG_FILE", config)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
+
+	tests := map[string]string{
+		"nothing close": `profile "prod" does not exist in ` + config + " or " + filepath.Join(dir, "credentials") + ", which define 2000 profiles, none named like it",
+		"one letter":    `profile "team-0042-admn" does not exist in ` + config + " or " + filepath.Join(dir, "credentials") + `; did you mean "team-0042-admin"?`,
+	}
+	for name, want := range tests {
+		t.Run(name, func(t *testing.T) {
+			profile := strings.TrimSuffix(strings.TrimPrefix(want, `profile "`), want[strings.Index(want, `" does`):])
+			err := unknownProfile(profile, "")
+			if err.Error() != want {
+				t.Errorf("unknownProfile(%q) =\n%s\nwant\n%s", profile, err, want)
+			}
+		})
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"mfa", "mfa", 0}, {"mfa", "mf", 1}, {"reader", "raeder", 1}, {"chain", "chian", 1}, {"kitten", "sitting", 3}, {"", "abc", 3},
+	}
+	for _, tt := range tests {
+		if got := editDistance(tt.a, tt.b); got != tt.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
 	}
 }

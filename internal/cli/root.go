@@ -85,6 +85,8 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 	root.AddCommand(
 		newExecCommand(g),
 		newExportCommand(g),
+		newEKSTokenCommand(g),
+		newConsoleCommand(g),
 		newServeCommand(g),
 		newListCommand(g),
 		newStatusCommand(g),
@@ -94,7 +96,33 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 		newDemoCommand(g),
 		newVersionCommand(),
 	)
+	refuseUnknownShells(root)
 	return root
+}
+
+// refuseUnknownShells makes 'completion SHELL' for a shell cobra has no
+// script for an error that lists the shells, rather than the help text
+// with exit status 0.
+func refuseUnknownShells(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		var shells []string
+		for _, sub := range c.Commands() {
+			shells = append(shells, sub.Name())
+		}
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			return usageErrorf("completion has no script for %q: the shells are %s", args[0], strings.Join(shells, ", "))
+		}
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			return usageErrorf("completion needs a shell: one of %s", strings.Join(shells, ", "))
+		}
+	}
 }
 
 // globals holds the flags every subcommand accepts and the streams Main
@@ -139,10 +167,11 @@ func (g *globals) profileName() (name string, chosen bool) {
 }
 
 // profileFromEnv returns the profile the environment selects and the
-// variable that selects it, in the SDK's order; from is empty when none
-// does.
+// variable that selects it: SESSIONCACHE_PROFILE, which names a profile as
+// --profile does, then the SDK's variables in the SDK's order; from is
+// empty when none does.
 func profileFromEnv() (name, from string) {
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+	for _, k := range []string{markerEnv, "AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
 		if v := os.Getenv(k); v != "" {
 			return v, k
 		}
@@ -214,7 +243,8 @@ func (g *globals) cacheDirPath() (string, error) {
 	return sessioncache.DefaultCacheDir()
 }
 
-// loadOptions selects the profile in the SDK's order: --profile, else
+// loadOptions selects the profile in the SDK's order: --profile (or
+// SESSIONCACHE_PROFILE, which names a profile as --profile does), else
 // keys or a web identity in the environment, else $AWS_PROFILE (named
 // explicitly so that a missing one is an error, as in the SDK, for
 // AWS_DEFAULT_PROFILE too), else the default profile.
@@ -227,6 +257,9 @@ func (g *globals) loadOptions() []func(*config.LoadOptions) error {
 		opts = append(opts, config.WithLogger(logging.Nop{}))
 	}
 	name := g.profile
+	if name == "" {
+		name = os.Getenv(markerEnv)
+	}
 	if name == "" {
 		if env, err := config.NewEnvConfig(); err == nil && (env.Credentials.HasKeys() || env.WebIdentityTokenFilePath != "") {
 			return opts
@@ -296,7 +329,7 @@ func (g *globals) explain(err error) error {
 			configFile, _ := sharedFiles()
 			return usageErrorf("no profile given, and %s defines none: add one, then pass --profile (or set AWS_PROFILE)", configFile)
 		}
-		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", strings.Join(names, ", "))
+		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", someNames(names))
 	}
 	var ssoLogin *sessioncache.SSOLoginError
 	if errors.As(err, &ssoLogin) {
@@ -338,14 +371,26 @@ func credentialsInEnv() bool {
 	return false
 }
 
-// usageError is a mistake on the command line: exit status 2.
-type usageError struct{ err error }
+// usageError is a mistake on the command line, or a name on it that the
+// configuration does not define: exit status 2.
+type usageError struct {
+	err error
+	// config is set when the configuration is what the user must look
+	// at, not the command's usage.
+	config bool
+}
 
 func (e *usageError) Error() string { return e.err.Error() }
 func (e *usageError) Unwrap() error { return e.err }
 
 func usageErrorf(format string, args ...any) error {
-	return &usageError{fmt.Errorf(format, args...)}
+	return &usageError{err: fmt.Errorf(format, args...)}
+}
+
+// configErrorf is a usageError about the configuration: the help text
+// would not help.
+func configErrorf(format string, args ...any) error {
+	return &usageError{err: fmt.Errorf(format, args...), config: true}
 }
 
 // statusError ends the run with an exit status of its own, and a message
@@ -385,7 +430,7 @@ func report(stderr io.Writer, cmd *cobra.Command, err error, started bool) int {
 		code = exitInterrupted
 	}
 	fmt.Fprintln(stderr, "sessioncache: "+message(err))
-	if code == exitUsage && cmd != nil {
+	if code == exitUsage && cmd != nil && (ue == nil || !ue.config) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	return code

@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 			// A script never prompts the developer's terminal: without a
 			// controlling terminal, MFA codes come from stdin or flags.
 			detachTerminal()
+			openBrowser = scriptBrowser
 			os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
@@ -103,6 +104,11 @@ func TestScripts(t *testing.T) {
 			"ssoapprove": cmdSSOApprove,
 			"ssocalls":   cmdSSOCalls,
 			"holdlock":   cmdHoldLock,
+			"ekscheck":   cmdEKSCheck,
+			// Console sign-in: console_script_test.go.
+			"federationtest": cmdFederationTest,
+			"signin":         cmdSignin,
+			"busyport":       cmdBusyPort,
 		},
 	})
 }
@@ -185,6 +191,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv(sessioncache.EnvNoDialog, "1")
 	env.Values[stsKey{}] = new(*ststest.Server)
 	env.Values[ssoKey{}] = new(*ssoServers)
+	env.Values[federationKey{}] = new(*ststest.FederationServer)
 	return nil
 }
 

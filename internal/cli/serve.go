@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"slices"
@@ -18,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/sessioncache/sessioncache"
 	"github.com/sessioncache/sessioncache/credserver"
+	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 )
 
 // The variables that point the SDKs and the AWS CLI at a credential
@@ -43,8 +42,9 @@ func newServeCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve [-p PROFILE] [--addr HOST:PORT] [--format FORMAT]",
 		Short: "Serve the profile's credentials to SDKs on a local port, refreshed from the cache",
-		Long: `Serve fetches the profile's credentials (asking for an MFA code if it
-must), prints the lines that set AWS_CONTAINER_CREDENTIALS_FULL_URI and
+		Long: `Serve binds its address, takes the profile's credentials from the cache
+when the AWS CLI would use them (more than 15 minutes left), or else
+fetches them (asking for an MFA code if it must), prints the lines that set AWS_CONTAINER_CREDENTIALS_FULL_URI and
 AWS_CONTAINER_AUTHORIZATION_TOKEN, and serves the credentials there until
 it gets SIGINT or SIGTERM. Every AWS SDK and the AWS CLI started with
 those two variables (and no other credentials) fetch credentials from it,
@@ -135,17 +135,28 @@ func (f *serverFlags) register(fs *pflag.FlagSet) {
 // credentialServer serves the selected profile's credentials on a port.
 type credentialServer struct {
 	url, token string
-	hs         *http.Server
 	cancel     context.CancelFunc
+	done       chan struct{}
 }
 
-// startServer fetches the selected profile's credentials, prompting if it
-// must, and serves them on f.addr, refreshing them ahead of expiry until
-// stop is called.
-func startServer(ctx context.Context, g *globals, f serverFlags) (*credentialServer, error) {
+// startServer binds f.addr, then loads the selected profile's credentials,
+// prompting only when the cache has no session the AWS CLI would use, and
+// serves them there, refreshing them ahead of expiry until stop is
+// called.
+func startServer(ctx context.Context, g *globals, f serverFlags) (_ *credentialServer, err error) {
 	if err := checkAddr(f.addr, f.allowNonLoopback, g.stderr); err != nil {
 		return nil, err
 	}
+	// Before any code is asked for: a busy port would waste it.
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w: choose another --addr, or port 0 for a free one", f.addr, unwrapOp(err))
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
 	var background atomic.Bool
 	provider := g.serverProvider(f.chainMFASession, &background)
 	token, err := credserver.NewToken()
@@ -156,46 +167,69 @@ func startServer(ctx context.Context, g *globals, f serverFlags) (*credentialSer
 	if err != nil {
 		return nil, err
 	}
-	if err := srv.Refresh(ctx); err != nil {
-		var stale *credserver.StaleError
-		if !errors.As(err, &stale) {
-			if u := errors.Unwrap(err); u != nil {
-				err = u
-			}
-			return nil, err
-		}
-		left := time.Until(stale.Expires)
-		if left < credserver.DefaultMinValidity+time.Minute {
-			// Fresh, they are already too short to hand out: clients
-			// would be refused, and every refresh would call STS.
-			return nil, fmt.Errorf("profile %s: its new credentials last only %s, and the server hands out only credentials with %s left: raise the profile's duration_seconds to 1200 or more",
-				g.quotedProfile(), shortDuration(left), shortDuration(credserver.DefaultMinValidity))
-		}
-		g.logger().Warn("the credentials expire within the refresh window: give the role a longer duration_seconds", "expires", stale.Expires.UTC().Format(time.RFC3339))
+	if err := loadServer(ctx, g, srv); err != nil {
+		return nil, err
 	}
 	background.Store(true)
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", f.addr, err)
-	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &credentialServer{
 		url:    serverURL(ln.Addr().(*net.TCPAddr)),
 		token:  token,
-		hs:     &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second},
 		cancel: cancel,
+		done:   make(chan struct{}),
 	}
-	go s.hs.Serve(ln)
+	go func() {
+		defer close(s.done)
+		srv.Serve(runCtx, ln)
+	}()
 	go srv.Run(runCtx)
 	return s, nil
+}
+
+// loadServer gives srv its first credentials: the cached session when the
+// AWS CLI would use it (more than 15 minutes left), with no prompt and no
+// STS call, and otherwise new ones. Run asks for the next code in the
+// background before the 15-minute line.
+func loadServer(ctx context.Context, g *globals, srv *credserver.Server) error {
+	// A session with less than a minute to hand out is refreshed now.
+	err := srv.Load(sessioncache.WithRefreshAhead(ctx, serveMargin))
+	var stale *credserver.StaleError
+	if err == nil || errors.As(err, &stale) && time.Until(stale.Expires) >= credserver.DefaultMinValidity+serveMargin {
+		return nil
+	}
+	if !errors.As(err, &stale) {
+		if u := errors.Unwrap(err); u != nil {
+			err = u
+		}
+		return err
+	}
+	// Fresh, they are already too short to hand out: clients would be
+	// refused, and every refresh would call STS.
+	left := time.Until(stale.Expires)
+	return fmt.Errorf("profile %s: its new credentials last only %s, and the server hands out only credentials with %s left: raise the profile's duration_seconds to 1200 or more",
+		g.quotedProfile(), shortDuration(left), shortDuration(credserver.DefaultMinValidity))
+}
+
+// serveMargin is how long, past the 15 minutes the server keeps in hand,
+// a session must last for the server to start with it.
+const serveMargin = time.Minute
+
+// unwrapOp drops the "listen tcp ADDR:" prefix of a net.OpError, which
+// the message says already.
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
 }
 
 // stop closes the listener and its connections, and ends the refreshes
 // without waiting for one under way: it may be waiting for an MFA code
 // nobody will type now.
 func (s *credentialServer) stop() {
-	s.hs.Close()
 	s.cancel()
+	<-s.done
 }
 
 // serverURL is the URL clients on this host use for addr: an address
@@ -277,12 +311,6 @@ func (g *globals) serverTokenProvider(background *atomic.Bool) sessioncache.Toke
 var unattended = sessioncache.ChainTokenProviders(sessioncache.ProfileProcessTokenProvider, sessioncache.DialogTokenProvider)
 
 // haveTerminal reports whether this process has a controlling terminal
-// to prompt on; a variable so that tests can say there is none.
-var haveTerminal = func() bool {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil {
-		return false
-	}
-	defer tty.Close()
-	return term.IsTerminal(int(tty.Fd()))
-}
+// to prompt on, in the foreground; a variable so that tests can say there
+// is none.
+var haveTerminal = tty.Available

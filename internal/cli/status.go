@@ -84,8 +84,9 @@ func (g *globals) sessionStatus(ctx context.Context, now time.Time) (sessionStat
 	opts := g.loadOptions()
 	st := sessionStatus{Profile: profile}
 	if env, err := config.NewEnvConfig(); err == nil && g.profile == "" && env.Credentials.HasKeys() {
-		// The SDK uses the environment's keys; they are the session.
-		st.Profile = ""
+		// The environment's keys are the session; inside exec, they are
+		// those of the profile it names.
+		st.Profile = os.Getenv(markerEnv)
 		if exp, err := sessioncache.ParseExpiration(os.Getenv("AWS_CREDENTIAL_EXPIRATION")); err == nil {
 			st.Source = "environment"
 			st.setExpiration(exp, now)
