@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/sessioncache/sessioncache/internal/atomicfile"
+	"github.com/sessioncache/sessioncache/internal/lockfile"
 	"github.com/sessioncache/sessioncache/internal/loginsession"
 )
 
@@ -151,19 +150,15 @@ func (p *LoginSessionProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 	if p.fresh(t) {
 		return loginCredentials(t), nil
 	}
-	// The lock files live apart from the tokens, which the AWS CLI reads
-	// as JSON.
-	locks := NewFileCache(filepath.Join(dir, "locks"), func(o *FileCacheOptions) {
-		o.LockTimeout = p.opts.LockTimeout
-		o.OnWait = p.opts.OnWait
-		o.Logger = p.opts.Logger
+	l, err := loginsession.Lock(ctx, path, lockfile.Options{
+		Timeout: p.opts.LockTimeout,
+		OnWait:  p.opts.OnWait,
+		Doing:   "sessioncache: refreshing the login session of profile " + p.opts.Profile,
 	})
-	key := strings.TrimSuffix(filepath.Base(path), ".json")
-	l, err := locks.lock(ctx, key, "sessioncache: refreshing the login session of profile "+p.opts.Profile)
 	if err != nil {
 		return aws.Credentials{}, fmt.Errorf("sessioncache: profile %s: %w", p.opts.Profile, err)
 	}
-	defer l.release()
+	defer l.Release()
 	// Another process may have refreshed while this one waited.
 	if t, err = p.read(dir, path); err != nil {
 		return aws.Credentials{}, err
@@ -176,12 +171,8 @@ func (p *LoginSessionProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	data, err := n.Marshal()
-	if err != nil {
-		return aws.Credentials{}, err
-	}
-	if err := atomicfile.WriteFile(path, data, loginWriteStep); err != nil {
-		return aws.Credentials{}, fmt.Errorf("sessioncache: profile %s: write the refreshed login session to %s: %w", p.opts.Profile, path, err)
+	if err := loginsession.Write(path, n, loginWriteStep); err != nil {
+		return aws.Credentials{}, fmt.Errorf("sessioncache: profile %s: the refreshed login session was not saved: %w", p.opts.Profile, err)
 	}
 	p.opts.Logger.Debug("login session refreshed", "profile", p.opts.Profile, "expires", n.ExpiresAt)
 	return loginCredentials(n), nil
@@ -219,18 +210,16 @@ func (p *LoginSessionProvider) refresh(ctx context.Context, t *loginsession.Toke
 
 // read reads and checks the token file.
 func (p *LoginSessionProvider) read(dir, path string) (*loginsession.Token, error) {
-	data, err := readEntryFile(dir, path)
+	t, err := loginsession.Read(dir, path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &LoginSessionError{Profile: p.opts.Profile, Reason: "no login session token at " + path, Err: err}
 	case errors.Is(err, ErrUntrustedEntry):
 		return nil, fmt.Errorf("sessioncache: profile %s: refusing the login session token: %w", p.opts.Profile, err)
+	case errors.Is(err, loginsession.ErrDamaged):
+		return nil, &LoginSessionError{Profile: p.opts.Profile, Reason: "the login session token " + path + " is damaged (" + strings.TrimPrefix(err.Error(), loginsession.ErrDamaged.Error()+": ") + ")", Err: err}
 	case err != nil:
 		return nil, fmt.Errorf("sessioncache: profile %s: read the login session token %s: %w", p.opts.Profile, path, err)
-	}
-	t, err := loginsession.Parse(data)
-	if err != nil {
-		return nil, &LoginSessionError{Profile: p.opts.Profile, Reason: "the login session token " + path + " is damaged (" + strings.TrimPrefix(err.Error(), loginsession.ErrDamaged.Error()+": ") + ")", Err: err}
 	}
 	return t, nil
 }

@@ -124,7 +124,7 @@ func TestLoginSessionFreshCredentialsAreUsedWithoutACall(t *testing.T) {
 			prev := timeNow
 			timeNow = clock.Now
 			t.Cleanup(func() { timeNow = prev })
-			before := w.signIn(t, clock.Now().Sub(time.Now())+tc.left)
+			before := w.signIn(t, time.Until(clock.Now())+tc.left)
 			old := w.token(t)
 			p := NewLoginSessionProvider(loginARN, func(o *LoginSessionOptions) { o.Profile = "login" })
 			creds, err := p.Retrieve(context.Background())
@@ -368,5 +368,54 @@ func TestLoginSessionRoleOnTop(t *testing.T) {
 	// The next process uses the cached role session.
 	if _, err := w.retrieve(t, "login-admin", &Loader{CacheDir: cacheDir}); err != nil || w.sts.Calls("AssumeRole") != 1 {
 		t.Fatalf("second run: %v, %d AssumeRole calls", err, w.sts.Calls("AssumeRole"))
+	}
+}
+
+func TestLoginSessionUntrustedFileIsRefused(t *testing.T) {
+	if !runtimePOSIX {
+		t.Skip("owners and modes are POSIX")
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, w *loginWorld)
+		names func(w *loginWorld) string
+	}{
+		{"symbolic link", func(t *testing.T, w *loginWorld) {
+			real := filepath.Join(w.home, "elsewhere.json")
+			if err := os.Rename(w.path, real); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(real, w.path); err != nil {
+				t.Fatal(err)
+			}
+		}, func(w *loginWorld) string { return w.path }},
+		{"writable by others", func(t *testing.T, w *loginWorld) {
+			if err := os.Chmod(w.path, 0o666); err != nil {
+				t.Fatal(err)
+			}
+		}, func(w *loginWorld) string { return w.path }},
+		{"directory writable by others", func(t *testing.T, w *loginWorld) {
+			if err := os.Chmod(w.dir, 0o777); err != nil {
+				t.Fatal(err)
+			}
+		}, func(w *loginWorld) string { return w.dir }},
+		{"owned by another user", func(t *testing.T, w *loginWorld) {
+			if os.Geteuid() != 0 {
+				t.Skip("only root can give a file away")
+			}
+			if err := os.Lchown(w.path, 4242, 4242); err != nil {
+				t.Fatal(err)
+			}
+		}, func(w *loginWorld) string { return w.path }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newLoginWorld(t)
+			w.signIn(t, time.Hour)
+			tc.setup(t, w)
+			_, err := w.retrieve(t, "login", nil)
+			if !errors.Is(err, ErrUntrustedEntry) || !strings.Contains(err.Error(), tc.names(w)) || !strings.Contains(err.Error(), "profile login") {
+				t.Fatalf("error %v: want a refusal naming %s", err, tc.names(w))
+			}
+		})
 	}
 }
