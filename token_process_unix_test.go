@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sessioncache/sessioncache/internal/proc"
 )
 
 // On timeout, what the program started goes too: its process group is
@@ -33,20 +35,11 @@ func TestMFAProcessTimeoutKillsGroup(t *testing.T) {
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
 	for range 100 {
 		// Reaped by init once killed; until then a zombie answers.
-		if syscall.Kill(pid, 0) != nil || isZombie(pid) {
+		if !proc.Alive(pid) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
 	t.Errorf("the program's child %d lives on", pid)
-}
-
-func isZombie(pid int) bool {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	_, rest, _ := strings.Cut(string(data), ") ")
-	return strings.HasPrefix(rest, "Z")
 }

@@ -111,8 +111,11 @@ func (ts *TokenSource) authCodeFlow(ctx context.Context, client *ssooidc.Client,
 }
 
 // callbackHandler takes the first redirect that carries the expected
-// state, or an error. A redirect with another state is refused and ends
-// the flow: it did not come from the sign-in this process started.
+// state with a code or an error. Any other request (another path, another
+// state or none, no code) is answered with an error page and the flow
+// goes on waiting: a page the browser visits, or another local process,
+// can send one, and it must not end a sign-in that is under way. Only the
+// browser sent by the authorize page knows the state.
 func callbackHandler(state string, done chan<- callback) http.Handler {
 	finish := func(cb callback) {
 		select {
@@ -126,12 +129,14 @@ func callbackHandler(state string, done chan<- callback) http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Cache-Control", "no-store")
 		switch {
 		case subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(state)) != 1:
+			h.Set("Connection", "close")
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprintf(w, callbackPage, "Sign-in refused: this request does not belong to the sign-in under way")
-			finish(callback{err: errors.New("ssologin: the sign-in redirect carried the wrong state and was refused; nothing was saved: sign in again")})
 		case q.Get("error") != "":
 			fmt.Fprintf(w, callbackPage, "Sign-in failed")
 			err := ErrAccessDenied
@@ -140,9 +145,9 @@ func callbackHandler(state string, done chan<- callback) http.Handler {
 			}
 			finish(callback{err: fmt.Errorf("ssologin: %w", err)})
 		case q.Get("code") == "":
+			h.Set("Connection", "close")
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprintf(w, callbackPage, "Sign-in failed: no authorization code")
-			finish(callback{err: errors.New("ssologin: the sign-in redirect carried no authorization code")})
 		default:
 			fmt.Fprintf(w, callbackPage, "Signed in")
 			finish(callback{code: q.Get("code")})

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -230,42 +231,104 @@ func TestAuthCodeFlowSignsInThroughTheBrowser(t *testing.T) {
 	}
 }
 
-func TestRedirectWithTheWrongStateIsRefused(t *testing.T) {
-	r := newRig(t, func(o *ststest.OIDCOptions) { o.AutoApprove = true })
-	var status int
-	ts := r.source(t, sessionCorp(), func(o *Options) {
-		o.NoBrowser = false
-		o.OpenBrowser = func(u string) error {
-			// An attacker's page, not the authorize page, sends the
-			// browser to the listener with a state of its own.
-			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			resp, err := client.Get(u)
+// strayBrowser is an OpenBrowser that follows the authorize page to the
+// loopback listener's redirect, first sends each of strays (made from the
+// real redirect, as a forged page or another process could) and records
+// the statuses, then sends the real redirect unless forgedOnly is set.
+func strayBrowser(strays []func(u *url.URL), forgedOnly bool, statuses *[]int) func(string) error {
+	return func(u string) error {
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Get(u)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		real, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil {
+			return err
+		}
+		for _, stray := range strays {
+			forged := *real
+			stray(&forged)
+			resp, err := http.Get(forged.String())
 			if err != nil {
 				return err
 			}
+			*statuses = append(*statuses, resp.StatusCode)
 			resp.Body.Close()
-			loc, err := url.Parse(resp.Header.Get("Location"))
-			if err != nil {
-				return err
-			}
-			q := loc.Query()
-			q.Set("state", "forged")
-			loc.RawQuery = q.Encode()
-			resp, err = http.Get(loc.String())
-			if err != nil {
-				return err
-			}
-			status = resp.StatusCode
-			resp.Body.Close()
+		}
+		if forgedOnly {
 			return nil
 		}
-	})
-	_, err := ts.Login(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "wrong state") {
-		t.Fatalf("Login = %v, want the wrong state refused", err)
+		resp, err = http.Get(real.String())
+		if err != nil {
+			return err
+		}
+		*statuses = append(*statuses, resp.StatusCode)
+		resp.Body.Close()
+		return nil
 	}
-	if status != http.StatusBadRequest {
-		t.Errorf("the listener answered the forged redirect with %d, want 400", status)
+}
+
+// query returns a change to a URL's query.
+func query(fn func(q url.Values)) func(u *url.URL) {
+	return func(u *url.URL) {
+		q := u.Query()
+		fn(q)
+		u.RawQuery = q.Encode()
+	}
+}
+
+// Requests to the loopback listener that are not the sign-in's redirect
+// get an error page, and the sign-in goes on to take the real one.
+func TestStrayRedirectsAreRefused(t *testing.T) {
+	strays := []func(u *url.URL){
+		query(func(q url.Values) { q.Set("state", "forged") }),
+		query(func(q url.Values) { q.Del("state") }),
+		query(func(q url.Values) { q.Del("code") }),
+		query(func(q url.Values) { q.Del("code"); q.Set("state", "forged"); q.Set("error", "access_denied") }),
+		query(func(q url.Values) { q.Del("state"); q.Set("error", "server_error") }),
+		func(u *url.URL) { u.Path = "/other" },
+	}
+	r := newRig(t, func(o *ststest.OIDCOptions) { o.AutoApprove = true })
+	var statuses []int
+	ts := r.source(t, sessionCorp(), func(o *Options) {
+		o.NoBrowser = false
+		o.OpenBrowser = strayBrowser(strays, false, &statuses)
+	})
+	if _, err := ts.Login(context.Background()); err != nil {
+		t.Fatalf("Login = %v, want the real redirect taken after the stray ones", err)
+	}
+	want := []int{400, 400, 400, 400, 400, 404, 200}
+	if !slices.Equal(statuses, want) {
+		t.Errorf("the listener answered %v, want %v", statuses, want)
+	}
+	if n := r.oidc.Calls("CreateToken"); n != 1 {
+		t.Errorf("CreateToken called %d times, want 1: only the real code", n)
+	}
+}
+
+// With only forged redirects, the sign-in waits until its deadline and
+// then fails, writing no token.
+func TestForgedRedirectsWaitForTheDeadline(t *testing.T) {
+	defer func(d time.Duration) { authCodeTimeout = d }(authCodeTimeout)
+	authCodeTimeout = 500 * time.Millisecond
+	r := newRig(t, func(o *ststest.OIDCOptions) { o.AutoApprove = true })
+	var statuses []int
+	ts := r.source(t, sessionCorp(), func(o *Options) {
+		o.NoBrowser = false
+		o.OpenBrowser = strayBrowser([]func(*url.URL){query(func(q url.Values) { q.Set("state", "forged") })}, true, &statuses)
+	})
+	start := time.Now()
+	_, err := ts.Login(context.Background())
+	if !errors.Is(err, ErrAuthorizationExpired) {
+		t.Fatalf("Login = %v, want ErrAuthorizationExpired", err)
+	}
+	if took := time.Since(start); took < authCodeTimeout {
+		t.Errorf("Login gave up after %v, before its deadline", took)
+	}
+	if !slices.Equal(statuses, []int{400}) {
+		t.Errorf("the listener answered %v, want [400]", statuses)
 	}
 	if r.oidc.Calls("CreateToken") != 0 {
 		t.Error("the code of a refused redirect was exchanged")

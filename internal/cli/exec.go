@@ -69,7 +69,9 @@ With --server, the command gets no keys: a credential server on
 and AWS_CONTAINER_AUTHORIZATION_TOKEN point the command's SDKs at it, so
 they fetch fresh credentials before theirs expire, however long the
 command runs. The command runs as a child: SIGINT, SIGTERM and SIGHUP are
-passed on, and the server stops when it exits.`,
+passed on, and the server stops when it exits. On Linux and FreeBSD the
+command is killed if sessioncache is (even with SIGKILL); elsewhere it
+would live on with a URL that no longer answers.`,
 		Example: "  sessioncache exec -p admin -- aws s3 ls\n  sessioncache exec -p admin -- terraform plan\n  sessioncache exec --server -p admin -- terraform apply",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !server && serverFlagsChanged(cmd) {

@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"syscall"
 
+	"github.com/sessioncache/sessioncache/internal/proc"
 	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
@@ -38,6 +40,13 @@ func runChild(argv, env []string, g *globals) error {
 		return err
 	}
 	cmd := childCommand(path, argv, env, g)
+	// Killed, this process could not stop the child, which would live on
+	// pointed at a port anyone may bind next: where the kernel can, it
+	// kills the child then. Linux sends the signal when the thread that
+	// started the child ends, so that thread stays until Wait returns.
+	proc.DieWithParent(cmd)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, forwardedSignals...)
 	defer signal.Stop(sigs)

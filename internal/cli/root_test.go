@@ -60,16 +60,8 @@ func TestReport(t *testing.T) {
 
 // Main writes only to the writers it is given.
 func TestMainWritesToItsWriters(t *testing.T) {
-	home := t.TempDir()
+	home, _ := testHome(t)
 	aws := filepath.Join(home, ".aws")
-	if err := os.MkdirAll(aws, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for name, text := range map[string]string{"config": testConfig, "credentials": testCredentials} {
-		if err := os.WriteFile(filepath.Join(aws, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
 	t.Setenv("HOME", home)
 	t.Setenv("USERPROFILE", home)
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(aws, "config"))
@@ -143,4 +135,27 @@ func TestDemoRestoresEnvironment(t *testing.T) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// testHome makes a home directory with testConfig and testCredentials,
+// and returns it with the environment of a program run there.
+func testHome(t *testing.T) (home string, env []string) {
+	t.Helper()
+	home = t.TempDir()
+	aws := filepath.Join(home, ".aws")
+	if err := os.MkdirAll(aws, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"config": testConfig, "credentials": testCredentials} {
+		if err := os.WriteFile(filepath.Join(aws, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return home, []string{
+		"HOME=" + home,
+		"PATH=" + os.Getenv("PATH"),
+		"AWS_CONFIG_FILE=" + filepath.Join(aws, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(aws, "credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+	}
 }

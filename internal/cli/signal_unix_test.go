@@ -5,9 +5,7 @@ package cli
 import (
 	"bufio"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,26 +18,10 @@ import (
 // status is the one its parent sees.
 func TestExecSignalReachesCommand(t *testing.T) {
 	bin := buildBinary(t)
-	home := t.TempDir()
-	aws := filepath.Join(home, ".aws")
-	if err := os.MkdirAll(aws, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(aws, "credentials"), []byte(testCredentials), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(aws, "config"), []byte(testConfig), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	_, env := testHome(t)
 	cmd := exec.Command(bin, "exec", "-p", "base", "--", "sh", "-c",
 		`trap "exit 42" TERM; echo "ready $$"; while :; do sleep 0.05; done`)
-	cmd.Env = []string{
-		"HOME=" + home,
-		"PATH=" + os.Getenv("PATH"),
-		"AWS_CONFIG_FILE=" + filepath.Join(aws, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(aws, "credentials"),
-		"AWS_EC2_METADATA_DISABLED=true",
-	}
+	cmd.Env = env
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
