@@ -3,6 +3,7 @@ package sessioncache
 import (
 	"context"
 	"errors"
+	"os"
 
 	"github.com/sessioncache/sessioncache/ssologin"
 	"log/slog"
@@ -127,7 +128,9 @@ func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.L
 	cfg, err := config.LoadDefaultConfig(ctx, append(optFns[:len(optFns):len(optFns)],
 		config.WithCredentialsProvider(aws.AnonymousCredentials{}))...)
 	if err != nil {
-		return aws.Config{}, err
+		if cfg, err = loadBesideLoginSource(ctx, optFns, lo, sc, err); err != nil {
+			return aws.Config{}, err
+		}
 	}
 	r, err := l.resolver(lo, optFns)
 	if err != nil {
@@ -138,6 +141,30 @@ func (l *Loader) LoadDefaultConfig(ctx context.Context, optFns ...func(*config.L
 		return aws.Config{}, err
 	}
 	cfg.Credentials = r.memoryCache(p)
+	return cfg, nil
+}
+
+// loadBesideLoginSource loads the configuration of a role whose source is
+// a login_session profile, which the SDK refuses (err): that of the
+// source profile, with the role profile's region.
+func loadBesideLoginSource(ctx context.Context, optFns []func(*config.LoadOptions) error, lo *config.LoadOptions, sc *config.SharedConfig, err error) (aws.Config, error) {
+	var are config.SharedConfigAssumeRoleError
+	src := sc
+	for src != nil && src.LoginSession == "" {
+		src = src.Source
+	}
+	if !errors.As(err, &are) || src == nil || src == sc {
+		return aws.Config{}, err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, append(optFns[:len(optFns):len(optFns)],
+		config.WithSharedConfigProfile(src.Profile),
+		config.WithCredentialsProvider(aws.AnonymousCredentials{}))...)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	if lo.Region == "" && os.Getenv("AWS_REGION") == "" && sc.Region != "" {
+		cfg.Region = sc.Region
+	}
 	return cfg, nil
 }
 
@@ -216,7 +243,7 @@ func cachesCredentials(sc *config.SharedConfig, mfaSession bool) bool {
 	}
 	// credential_process is not cached, but run here: the SDK's errors
 	// quote its output, secret key and all.
-	return ssoComplete(sc) || usesProcess(sc)
+	return ssoComplete(sc) || sc.LoginSession != "" || usesProcess(sc)
 }
 
 // usesProcess reports whether the SDK would take a profile's credentials

@@ -175,12 +175,7 @@ type kindsWorld struct {
 
 func newKindsWorld(t *testing.T, stsOpts ...func(*ststest.Options)) *kindsWorld {
 	t.Helper()
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == EnvCacheDir {
-			t.Setenv(k, "")
-			os.Unsetenv(k)
-		}
-	}
+	clearAWSEnv(t)
 	w := &kindsWorld{
 		home:  t.TempDir(),
 		clock: &testClock{now: time.Now().UTC().Truncate(time.Second)},
@@ -219,6 +214,18 @@ func newKindsWorld(t *testing.T, stsOpts ...func(*ststest.Options)) *kindsWorld 
 		w.writeSSOToken(t, name, kindsSSOToken, time.Now().Add(8*time.Hour))
 	}
 	return w
+}
+
+// clearAWSEnv removes the caller's AWS settings from the environment for
+// the test.
+func clearAWSEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") || k == EnvCacheDir {
+			t.Setenv(k, "")
+			os.Unsetenv(k)
+		}
+	}
 }
 
 // plainWorld is newKindsWorld with the default servers.

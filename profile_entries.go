@@ -129,7 +129,7 @@ func (r *resolver) entries(sc *config.SharedConfig) ([]ProfileEntry, error) {
 	var out []ProfileEntry
 	for i, s := range steps {
 		switch s.kind {
-		case stepStatic, stepCredentialSource, stepSDK, stepProcess:
+		case stepStatic, stepCredentialSource, stepSDK, stepProcess, KindLoginSession:
 			continue
 		}
 		fromSession := i > 0 && steps[i-1].kind == KindMFASession

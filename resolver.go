@@ -141,6 +141,9 @@ func (r *resolver) plan(sc *config.SharedConfig, asSource bool) ([]step, error) 
 		return []step{{KindWebIdentity, sc}}, nil
 	case ssoComplete(sc):
 		steps = []step{{KindSSO, sc}}
+	case sc.LoginSession != "":
+		// Handled here, not by the SDK, which refuses it as a source.
+		steps = []step{{KindLoginSession, sc}}
 	case usesProcess(sc):
 		// Run here, not by the SDK, whose errors quote the output.
 		steps = []step{{stepProcess, sc}}
@@ -175,6 +178,8 @@ func (r *resolver) resolve(ctx context.Context, cfg aws.Config, sc *config.Share
 			p, err = r.sdkCredentials(ctx, s.sc.Profile)
 		case stepProcess:
 			p = newProcessProvider(s.sc, r.loadOptions)
+		case KindLoginSession:
+			p = r.loginSession(cfg, s.sc)
 		default:
 			var f Fetcher
 			fromSession := i > 0 && steps[i-1].kind == KindMFASession
@@ -354,6 +359,25 @@ func (r *resolver) ssoFetcher(cfg aws.Config, sc *config.SharedConfig) (*SSOFetc
 		opts = append(opts, func(o *SSOOptions) { o.TokenProvider = tp })
 	}
 	return NewSSOFetcher(client, sc.SSOAccountID, sc.SSORoleName, startURL, opts...), nil
+}
+
+// loginSession maps a login_session profile to a LoginSessionProvider,
+// with the profile's region and the Loader's lock settings.
+func (r *resolver) loginSession(cfg aws.Config, sc *config.SharedConfig) *LoginSessionProvider {
+	return NewLoginSessionProvider(sc.LoginSession, func(o *LoginSessionOptions) {
+		o.Profile = sc.Profile
+		o.Region = cfg.Region
+		if sc.Region != "" {
+			o.Region = sc.Region
+		}
+		o.HTTPClient = cfg.HTTPClient
+		o.LockTimeout = r.lockTimeout
+		o.OnWait = r.onWait
+		if o.OnWait == nil {
+			o.OnWait = func(h LockHolder) { tellWaiting(r.logger, h) }
+		}
+		o.Logger = r.logger
+	})
 }
 
 func (r *resolver) provider(f Fetcher) *Provider {

@@ -212,7 +212,8 @@ func (s *sharedConfig) build(visited map[string]bool, name string) (*config.Shar
 		}
 		if !(src.SourceProfileName != "" || src.CredentialSource != "" || src.CredentialProcess != "" ||
 			src.WebIdentityTokenFile != "" || src.SSOSessionName != "" || src.SSORegion != "" ||
-			src.SSOAccountID != "" || src.SSOStartURL != "" || src.SSORoleName != "" || src.Credentials.HasKeys()) {
+			src.SSOAccountID != "" || src.SSOStartURL != "" || src.SSORoleName != "" || src.LoginSession != "" ||
+			src.Credentials.HasKeys()) {
 			return nil, errUnsure
 		}
 		c.Source = src

@@ -96,6 +96,9 @@ func helperMain(role string) error {
 		}
 		return c.Set(key, testEntry("ASIANEW", time.Now().Add(time.Hour)))
 	}
+	if strings.HasPrefix(role, "login-") {
+		return loginHelperMain(role)
+	}
 	return fmt.Errorf("unknown helper %q", role)
 }
 

@@ -68,7 +68,7 @@ func runEKSToken(ctx context.Context, g *globals, f eksTokenFlags, stdout io.Wri
 	}
 	apiVersion, warning := ekstoken.APIVersion(os.Getenv("KUBERNETES_EXEC_INFO"))
 	if warning != "" {
-		g.stderrWarning(warning)
+		g.logger().Warn(warning)
 	}
 	cfg, err := g.signingConfig(ctx, f.region, f.roleARN, eksRoleSessionName)
 	if err != nil {
@@ -81,9 +81,4 @@ func runEKSToken(ctx context.Context, g *globals, f eksTokenFlags, stdout io.Wri
 	g.logger().Debug("signed an EKS token", "cluster", cluster, "region", cfg.Region, "expires", tok.Expiration, "api_version", apiVersion)
 	_, err = stdout.Write(ekstoken.ExecCredential(apiVersion, tok))
 	return err
-}
-
-// stderrWarning writes a warning line to the command's standard error.
-func (g *globals) stderrWarning(msg string) {
-	_, _ = io.WriteString(g.stderr, "sessioncache: warning: "+msg+"\n")
 }

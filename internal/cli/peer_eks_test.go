@@ -185,6 +185,7 @@ func TestPeerEKSGetToken(t *testing.T) {
 	bin := buildBinary(t)
 	home := peertest.NewHome(t, "[profile base]\nregion = us-west-2\n",
 		"[base]\naws_access_key_id = "+eksKey+"\naws_secret_access_key = "+eksSecret+"\naws_session_token = FwoGZXIvYXdzEXAMPLE+/=\n")
+	signaturesCompared := 0
 	for name, extra := range map[string][]string{
 		"profile region": nil,
 		"--region":       {"--region", "ap-southeast-2"},
@@ -212,9 +213,15 @@ func TestPeerEKSGetToken(t *testing.T) {
 				t.Fatalf("%s: %v\naws: %s\nours: %s", name, err, redactToken(theirs), redactToken(ours))
 			}
 			if same {
+				signaturesCompared++
 				break
 			}
 		}
+	}
+	// The AWS CLI takes most of a second to start: some pairs sign in
+	// different seconds, but hardly all of them.
+	if signaturesCompared == 0 {
+		t.Error("no pair was signed within one second, so no signatures were compared")
 	}
 }
 
@@ -311,4 +318,30 @@ func tokenURL(doc map[string]any) *url.URL {
 // redactToken keeps a failure message free of the token.
 func redactToken(doc string) string {
 	return regexp.MustCompile(`k8s-aws-v1\.[A-Za-z0-9_-]+`).ReplaceAllString(doc, "k8s-aws-v1.<token>")
+}
+
+// TestPeerEKSRoleEntry checks that the role session eks-token --role-arn
+// caches is the AWS CLI's entry for that role and session name: a profile
+// naming both uses it with no AssumeRole.
+func TestPeerEKSRoleEntry(t *testing.T) {
+	t.Parallel()
+	moto := peertest.Moto(t)
+	bin := buildBinary(t)
+	const role = "arn:aws:iam::123456789012:role/eks"
+	home := peertest.NewHome(t, "[profile base]\nregion = us-east-1\n\n[profile eks]\nrole_arn = "+role+
+		"\nsource_profile = base\nrole_session_name = "+eksRoleSessionName+"\n", peerCredentials)
+	env := home.Env(moto)
+
+	if _, stderr, err := runBinary(t, bin, env, "eks-token", "-p", "base", "--cluster-name", "prod", "--role-arn", role); err != nil {
+		t.Fatalf("eks-token --role-arn: %v\n%s", err, stderr)
+	}
+	wantCalls(t, moto, "AssumeRole", 1)
+	out, stderr, err := peertest.AWS(t, env, "", "sts", "get-caller-identity", "--profile", "eks")
+	if err != nil {
+		t.Fatalf("aws --profile eks: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "assumed-role/eks/"+eksRoleSessionName) {
+		t.Errorf("caller identity = %s, want the EKSGetTokenAuth session", out)
+	}
+	wantCalls(t, moto, "AssumeRole", 1)
 }

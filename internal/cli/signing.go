@@ -47,7 +47,7 @@ func (g *globals) roleCredentials(ctx context.Context, cfg aws.Config, roleARN, 
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	source := &roleCredentials{g: g}
+	source := &profileSource{g: g}
 	cfg.Credentials = source
 	f := sessioncache.NewAssumeRoleFetcher(sts.NewFromConfig(cfg), roleARN, func(o *sessioncache.AssumeRoleOptions) {
 		o.RoleSessionName = sessionName
@@ -66,14 +66,14 @@ func (g *globals) roleCredentials(ctx context.Context, cfg aws.Config, roleARN, 
 	return creds, err
 }
 
-// roleCredentials gives the profile's credentials to the STS client that
+// profileSource gives the profile's credentials to the STS client that
 // assumes a role, and keeps the error that stopped it.
-type roleCredentials struct {
+type profileSource struct {
 	g   *globals
 	err error
 }
 
-func (r *roleCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+func (r *profileSource) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	creds, err := r.g.credentials(ctx)
 	r.err = err
 	return creds, err

@@ -39,7 +39,7 @@ func CheckEndpoint(raw string) (*url.URL, error) {
 
 // SigninToken asks the federation endpoint for a sign-in token for creds,
 // which must be temporary: a role session or a GetFederationToken
-// session. No SessionDuration is sent: the endpoint refuses one for every
+// session. Redirects are not followed. No SessionDuration is sent: the endpoint refuses one for every
 // session but a role assumed directly with long-term keys, and the token
 // then lasts as long as the session. Errors give the endpoint's HTTP
 // status, never the credentials, the URL or the token.
@@ -50,6 +50,11 @@ func SigninToken(ctx context.Context, client *http.Client, endpoint *url.URL, cr
 	if client == nil {
 		client = http.DefaultClient
 	}
+	// A redirect is an answer without a token, not somewhere else to send
+	// the session.
+	noRedirect := *client
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client = &noRedirect
 	session, err := json.Marshal(map[string]string{
 		"sessionId":    creds.AccessKeyID,
 		"sessionKey":   creds.SecretAccessKey,

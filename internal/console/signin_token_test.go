@@ -135,9 +135,18 @@ func TestSigninTokenErrors(t *testing.T) {
 		"html page":    {200, "text/html; charset=utf-8", "<html>sign in</html>", "answered 200 OK with text/html, not JSON"},
 		"no token":     {200, "application/json", `{"SigninToken":""}`, "answered 200 OK without a sign-in token"},
 		"echo request": {400, "text/plain", "secret-key-value", "answered 400 Bad Request"},
+		"redirect":     {302, "text/html", "", "answered 302 Found"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/elsewhere" {
+					// Where a followed redirect would get a token.
+					w.Write([]byte(`{"SigninToken":"t"}`))
+					return
+				}
+				if tc.status == http.StatusFound {
+					w.Header().Set("Location", "/elsewhere")
+				}
 				w.Header().Set("Content-Type", tc.contentType)
 				w.WriteHeader(tc.status)
 				w.Write([]byte(tc.body))
