@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/sessioncache/sessioncache/internal/refreshahead"
 )
 
 // DefaultExpiryWindow is how long before expiry an entry stops being used:
@@ -18,9 +19,6 @@ const DefaultExpiryWindow = 15 * time.Minute
 // timeNow is a variable so that tests can move the clock.
 var timeNow = time.Now
 
-// refreshAheadKey is the context key of WithRefreshAhead.
-type refreshAheadKey struct{}
-
 // WithRefreshAhead returns a context under which a Provider treats
 // credentials that expire within its expiry window plus d as due, and
 // refreshes them through the cache. A caller behind the memory cache of
@@ -29,13 +27,7 @@ type refreshAheadKey struct{}
 // credentials on to others, such as a credential server, uses it to
 // refresh ahead of their own refresh; other providers ignore it.
 func WithRefreshAhead(ctx context.Context, d time.Duration) context.Context {
-	return context.WithValue(ctx, refreshAheadKey{}, d)
-}
-
-// refreshAhead returns the d of WithRefreshAhead, or 0.
-func refreshAhead(ctx context.Context) time.Duration {
-	d, _ := ctx.Value(refreshAheadKey{}).(time.Duration)
-	return max(d, 0)
+	return refreshahead.With(ctx, d)
 }
 
 // Fetcher makes the credentials a Provider caches: one STS call (or SSO
@@ -147,7 +139,7 @@ func (p *Provider) lookup(ctx context.Context, key string) *Entry {
 	case err != nil:
 		p.opts.Logger.Debug("cache miss", "key", key, "reason", err.Error())
 		return nil
-	case e.ExpiresWithin(timeNow(), p.opts.ExpiryWindow+refreshAhead(ctx)):
+	case e.ExpiresWithin(timeNow(), p.opts.ExpiryWindow+refreshahead.From(ctx)):
 		p.opts.Logger.Debug("cache entry expires soon", "key", key, "expires", e.Credentials.Expiration)
 		return nil
 	}
