@@ -63,15 +63,3 @@ func tellWaiting(logger *slog.Logger, h LockHolder) {
 		logger.Warn(msg)
 	}
 }
-
-// lockNoteKey is the context key of the function that updates the note
-// of the lock a Provider holds while it fetches.
-type lockNoteKey struct{}
-
-// setLockNote tells processes waiting for the lock held for this fetch
-// what it does now. Without such a lock it does nothing.
-func setLockNote(ctx context.Context, doing string) {
-	if fn, ok := ctx.Value(lockNoteKey{}).(func(string)); ok {
-		fn(doing)
-	}
-}

@@ -86,6 +86,7 @@ func NewProvider(f Fetcher, optFns ...func(*ProviderOptions)) *Provider {
 func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	key := p.fetcher.CacheKey()
 	c := p.opts.Cache
+	var fo fetchOptions
 	if c != nil {
 		if e := p.lookup(ctx, key); e != nil {
 			return e.AWSCredentials(p.opts.Source), nil
@@ -99,7 +100,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			if e := p.lookup(ctx, key); e != nil {
 				return e.AWSCredentials(p.opts.Source), nil
 			}
-			ctx = context.WithValue(ctx, lockNoteKey{}, l.Note)
+			fo.note = l.Note
 		case ctx.Err() != nil, errors.As(err, &timeout):
 			return aws.Credentials{}, err
 		default:
@@ -108,7 +109,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			p.opts.Logger.Debug("fetching without the cache lock", "key", key, "error", err.Error())
 		}
 	}
-	e, err := p.fetcher.Fetch(ctx)
+	e, err := fetchWith(ctx, p.fetcher, fo)
 	if err != nil {
 		return aws.Credentials{}, err
 	}

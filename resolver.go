@@ -255,6 +255,10 @@ type rekeyed struct {
 
 func (f rekeyed) CacheKey() string { return f.key }
 
+func (f rekeyed) fetch(ctx context.Context, o fetchOptions) (*Entry, error) {
+	return fetchWith(ctx, f.Fetcher, o)
+}
+
 // assumeRoleOptions maps a profile's settings to AssumeRole's, as the AWS
 // CLI does.
 func (r *resolver) assumeRoleOptions(sc *config.SharedConfig) func(*AssumeRoleOptions) {

@@ -83,16 +83,12 @@ func (f *WebIdentityFetcher) Fetch(ctx context.Context) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	req := stsRequest{sessionName: f.opts.RoleSessionName, duration: f.opts.Duration, profile: f.opts.Profile}
 	in := &sts.AssumeRoleWithWebIdentityInput{
 		RoleArn:          aws.String(f.roleARN),
-		RoleSessionName:  aws.String(f.opts.RoleSessionName),
+		RoleSessionName:  req.roleSessionName(),
 		WebIdentityToken: aws.String(token),
-	}
-	if f.opts.RoleSessionName == "" {
-		in.RoleSessionName = aws.String(defaultSessionName())
-	}
-	if f.opts.Duration != 0 {
-		in.DurationSeconds = aws.Int32(int32(f.opts.Duration / time.Second))
+		DurationSeconds:  req.durationSeconds(),
 	}
 	if f.opts.Policy != "" {
 		in.Policy = aws.String(f.opts.Policy)
