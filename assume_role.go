@@ -1,11 +1,13 @@
 package sessioncache
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -103,4 +105,56 @@ func (f *AssumeRoleFetcher) fetch(ctx context.Context, o fetchOptions) (*Entry, 
 		return nil, fmt.Errorf("sessioncache: assume role %s: the response holds no credentials", f.roleARN)
 	}
 	return stsEntry(out.Credentials, out.AssumedRoleUser, out.ResultMetadata), nil
+}
+
+// assumeRoleOptions maps a profile's settings to AssumeRole's, as the AWS
+// CLI does.
+func (r *resolver) assumeRoleOptions(sc *config.SharedConfig) func(*AssumeRoleOptions) {
+	duration := r.duration
+	if sc.RoleDurationSeconds != nil {
+		duration = *sc.RoleDurationSeconds
+	}
+	return func(o *AssumeRoleOptions) {
+		o.RoleSessionName = sc.RoleSessionName
+		o.ExternalID = sc.ExternalID
+		o.SerialNumber = sc.MFASerial
+		o.TokenProvider = r.tokenProviderFor(sc)
+		o.Duration = duration
+		o.Profile = sc.Profile
+	}
+}
+
+// tokenProviderFor returns the TokenProvider of sc's MFA code: the
+// Loader's, else DefaultTokenProvider, told the mfa_process of sc or of
+// the nearest source profile that sets one. The files are read only when
+// a code is needed.
+func (r *resolver) tokenProviderFor(sc *config.SharedConfig) TokenProvider {
+	tp := r.tokenProvider
+	if tp == nil {
+		tp = DefaultTokenProvider
+	}
+	return func(ctx context.Context, serial string) (string, error) {
+		env, err := config.NewEnvConfig()
+		if err != nil {
+			return "", err
+		}
+		var files config.LoadSharedConfigOptions
+		sharedFiles(r.loadOptions, &env)(&files)
+		for s := sc; s != nil; s = s.Source {
+			var serr error
+			p := profileMFAProcess(s.Profile, func(key string) string {
+				v, err := profileSetting(files.ConfigFiles, s.Profile, key)
+				serr = cmp.Or(serr, err)
+				return v
+			})
+			if serr != nil {
+				return "", serr
+			}
+			if p.command != "" {
+				ctx = withMFAProcess(ctx, p)
+				break
+			}
+		}
+		return tp(ctx, serial)
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/sessioncache/sessioncache/internal/refreshahead"
+	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // DefaultExpiryWindow is how long before expiry an entry stops being used:
@@ -146,4 +147,13 @@ func (p *Provider) lookup(ctx context.Context, key string) *Entry {
 	}
 	p.opts.Logger.Debug("cache hit", "key", key, "expires", e.Credentials.Expiration)
 	return e
+}
+
+// tellWaiting says on the terminal, or else in a warning, whom this
+// process waits for.
+func tellWaiting(logger *slog.Logger, h LockHolder) {
+	msg := "waiting for " + h.String() + " to finish with the cached credentials"
+	if !tty.Tell("sessioncache: " + msg) {
+		logger.Warn(msg)
+	}
 }

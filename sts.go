@@ -160,7 +160,6 @@ func noRetry(o *sts.Options) {
 	o.RetryMaxAttempts = 1
 }
 
-
 // withUnavailableHint adds hint to an error that says no MFA code could
 // be had.
 func withUnavailableHint(err error, hint string) error {
