@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,11 +76,11 @@ func runServe(ctx context.Context, g *globals, f serverFlags, format string, std
 	if !slices.Contains(serveFormats, format) {
 		return usageErrorf("unknown format %q: use one of %s", format, strings.Join(serveFormats, ", "))
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, caught, stop := onInterrupt(ctx)
 	defer stop()
 	s, err := startServer(ctx, g, f)
 	if err != nil {
-		return err
+		return quietInterrupt(g, caught(), err)
 	}
 	defer s.stop()
 	// The variables that would send the SDKs elsewhere first, as exec
@@ -302,7 +299,13 @@ func (g *globals) serverTokenProvider(background *atomic.Bool) sessioncache.Toke
 			fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %s are due for refresh\n", profile)
 			return sessioncache.DefaultTokenProvider(ctx, serial)
 		}
-		return unattended(ctx, serial)
+		code, err := unattended(ctx, serial)
+		var unavailable *sessioncache.MFACodeUnavailableError
+		if errors.As(err, &unavailable) {
+			// A background job has no terminal: say how to give a code.
+			fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %s are due for refresh and need an MFA code for %s, but serve has no terminal to ask on (it runs in the background, or without one): bring it to the foreground (fg) or set mfa_process in the profile; it keeps serving and asks again\n", profile, serial)
+		}
+		return code, err
 	}
 }
 
