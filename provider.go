@@ -3,6 +3,8 @@ package sessioncache
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"time"
@@ -127,7 +129,8 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			if errors.Is(err, ErrUntrustedEntry) {
 				p.opts.Logger.Debug("not writing the cache", "error", err.Error())
 			} else {
-				c.warnOnce("write "+c.Path(key), "sessioncache: could not save the new credentials, so the next run fetches them again: "+strings.TrimPrefix(err.Error(), "sessioncache: "))
+				// Once per directory: a chain writes several entries.
+				c.warnOnce("write "+c.dir, fmt.Sprintf("sessioncache: could not save the new credentials in the cache directory %s (%s), so the next run fetches them again: make it a directory you own and can write, or use another cache directory", c.dir, pathErrReason(err)))
 			}
 		} else {
 			p.opts.Logger.Debug("cache entry written", "key", key, "expires", e.Credentials.Expiration)
@@ -153,4 +156,14 @@ func (p *Provider) lookup(ctx context.Context, key string) *Entry {
 	}
 	p.opts.Logger.Debug("cache hit", "key", key, "expires", e.Credentials.Expiration)
 	return e
+}
+
+// pathErrReason is the system's reason of a file error ("permission
+// denied"), without the path that the message around it names already.
+func pathErrReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return strings.TrimPrefix(err.Error(), "sessioncache: ")
 }
