@@ -97,7 +97,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	key := p.fetcher.CacheKey()
 	c := p.opts.Cache
 	if c != nil {
-		if e := p.lookup(ctx, key); e != nil {
+		if e := p.lookup(ctx, key, true); e != nil {
 			return e.AWSCredentials(p.opts.Source), nil
 		}
 		l, err := c.lock(ctx, key, "fetching new credentials")
@@ -105,8 +105,9 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		switch {
 		case err == nil:
 			defer l.Release()
-			// Whoever held the lock may have written a fresh entry.
-			if e := p.lookup(ctx, key); e != nil {
+			// Whoever held the lock may have written a fresh entry. The
+			// miss was logged already.
+			if e := p.lookup(ctx, key, false); e != nil {
 				return e.AWSCredentials(p.opts.Source), nil
 			}
 			ctx = context.WithValue(ctx, lockNoteKey{}, l.Note)
@@ -140,18 +141,24 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 }
 
 // lookup returns key's entry when it is usable for the expiry window (and
-// any refresh ahead that ctx asks for).
-func (p *Provider) lookup(ctx context.Context, key string) *Entry {
+// any refresh ahead that ctx asks for). logMiss logs why it is not; a
+// second look at the same key leaves it out, so that a cold fetch logs
+// one miss.
+func (p *Provider) lookup(ctx context.Context, key string, logMiss bool) *Entry {
+	miss := p.opts.Logger.Debug
+	if !logMiss {
+		miss = func(string, ...any) {}
+	}
 	e, err := p.opts.Cache.Get(key)
 	switch {
 	case errors.Is(err, ErrNotCached):
-		p.opts.Logger.Debug("cache miss", "key", key)
+		miss("cache miss", "key", key)
 		return nil
 	case err != nil:
-		p.opts.Logger.Debug("cache miss", "key", key, "reason", err.Error())
+		miss("cache miss", "key", key, "reason", err.Error())
 		return nil
 	case e.ExpiresWithin(timeNow(), p.opts.ExpiryWindow+refreshAhead(ctx)):
-		p.opts.Logger.Debug("cache entry expires soon", "key", key, "expires", e.Credentials.Expiration)
+		miss("cache entry expires soon", "key", key, "expires", e.Credentials.Expiration)
 		return nil
 	}
 	p.opts.Logger.Debug("cache hit", "key", key, "expires", e.Credentials.Expiration)
