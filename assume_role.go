@@ -227,7 +227,8 @@ func explainSTSError(err error, serial, profile string) error {
 	}
 	switch {
 	case isInvalidMFACode(err):
-		return fmt.Errorf("%w (the MFA code was rejected: wait for a new code and try again)", err)
+		// STS's status line and request id help no one here.
+		return &MFACodeRefusedError{Serial: serial, Err: err}
 	case strings.Contains(ae.ErrorMessage(), "unable to validate MFA code"):
 		return fmt.Errorf("%w (check that mfa_serial %q is the ARN of your MFA device)", err, serial)
 	case ae.ErrorCode() == "ExpiredToken" || ae.ErrorCode() == "ExpiredTokenException":

@@ -262,9 +262,9 @@ func TestCodeFromLineTokenProvider(t *testing.T) {
 		"code with surrounding spaces": {stdin: "  " + testCode + " \r\n", wantCalls: 1, wantPrompts: 1},
 		"rejected, then accepted":      {stdin: "111111\n" + testCode + "\n", serverMFA: testCode, wantCalls: 2, wantPrompts: 2},
 		// The refusal, not the end of input, is what the user must know.
-		"rejected, then nothing more":  {stdin: "111111\n", serverMFA: testCode, wantErr: "the MFA code was rejected", wantCalls: 1, wantPrompts: 2},
-		"three rejected is final":      {stdin: "111111\n222222\n333333\n444444\n", serverMFA: testCode, wantErr: "the MFA code was rejected", wantCalls: 3, wantPrompts: 3},
-		"a refused code is not resent": {stdin: "111111\n111111\n" + testCode + "\n", serverMFA: testCode, wantErr: "the MFA code was rejected", wantCalls: 1, wantPrompts: 2},
+		"rejected, then nothing more":  {stdin: "111111\n", serverMFA: testCode, wantErr: "STS refused the MFA code", wantCalls: 1, wantPrompts: 2},
+		"three rejected is final":      {stdin: "111111\n222222\n333333\n444444\n", serverMFA: testCode, wantErr: "STS refused the MFA code", wantCalls: 3, wantPrompts: 3},
+		"a refused code is not resent": {stdin: "111111\n111111\n" + testCode + "\n", serverMFA: testCode, wantErr: "STS refused the MFA code", wantCalls: 1, wantPrompts: 2},
 		"not six digits":               {stdin: "12345\n", wantErr: "must be 6 digits", wantCalls: 0, wantPrompts: 2},
 	}
 	for name, tt := range tests {
@@ -328,7 +328,7 @@ func TestSTSErrorsExplainWhatToDo(t *testing.T) {
 		"rejected code": {
 			code: "AccessDenied", status: 403, mfa: true,
 			message: "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
-			want:    "wait for a new code and try again",
+			want:    "wait for the next code and try again",
 		},
 	}
 	for name, tt := range tests {
@@ -353,8 +353,13 @@ func TestSTSErrorsExplainWhatToDo(t *testing.T) {
 			}
 			// A refused code is asked for again; the same code is not resent.
 			wantAsked := int32(1)
-			if tt.want == "wait for a new code and try again" {
+			if tt.want == "wait for the next code and try again" {
 				wantAsked = 2
+				// One line that says what to do, not STS's response.
+				var refused *MFACodeRefusedError
+				if !errors.As(err, &refused) || strings.Contains(err.Error(), "StatusCode") || strings.Contains(err.Error(), "RequestID") {
+					t.Errorf("error %q, want an *MFACodeRefusedError without STS's status and request id", err)
+				}
 			}
 			if tt.mfa && tokens.asked.Load() != wantAsked {
 				t.Errorf("asked for %d codes, want %d", tokens.asked.Load(), wantAsked)

@@ -151,16 +151,18 @@ func (c *FileCache) Delete(key string) error {
 	return nil
 }
 
-// DeleteIf removes key's entry when keep is nil or, read again under the
-// entry's lock, keep reports that it should go (e is nil when err is set,
-// as from Get). Deciding from an earlier read would remove an entry that
-// another process refreshed meanwhile. It reports whether it removed the
-// entry; a missing entry is not an error.
-func (c *FileCache) DeleteIf(ctx context.Context, key string, remove func(e *Entry, err error) bool) (bool, error) {
-	unlock, err := c.Lock(ctx, key)
+// DeleteIf removes key's entry when remove is nil or, read again under
+// the entry's lock, remove reports that it should go (e is nil when err
+// is set, as from Get). Deciding from an earlier read would remove an
+// entry that another process refreshed meanwhile. It reports whether it
+// removed the entry; a missing entry is not an error. It leaves no lock
+// file: a process waiting for the lock then locks a new one (see
+// lockfile.Lock.Remove).
+func (c *FileCache) DeleteIf(ctx context.Context, key string, remove func(e *Entry, err error) bool) (removed bool, err error) {
+	l, err := c.lock(ctx, key, "removing the entry")
 	switch {
 	case err == nil:
-		defer unlock()
+		defer func() { err = errors.Join(err, l.Remove()) }()
 	case remove != nil:
 		return false, err
 	}

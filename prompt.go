@@ -42,6 +42,20 @@ func (e *InvalidMFACodeError) Error() string {
 	return fmt.Sprintf("the MFA code for %s must be 6 digits", e.Serial)
 }
 
+// MFACodeRefusedError is returned when STS refuses an MFA code: a wrong
+// one, or one already used (a code works once). The code is not sent
+// again. Err is STS's error.
+type MFACodeRefusedError struct {
+	Serial string
+	Err    error
+}
+
+func (e *MFACodeRefusedError) Error() string {
+	return fmt.Sprintf("STS refused the MFA code for %s (a wrong code, or one already used): wait for the next code and try again", e.Serial)
+}
+
+func (e *MFACodeRefusedError) Unwrap() error { return e.Err }
+
 var (
 	// ErrMFAPromptInterrupted is returned when the person at the terminal
 	// interrupts the prompt (Ctrl-C), or the process is asked to stop

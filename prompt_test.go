@@ -127,7 +127,7 @@ func TestTerminalPromptAsksAgainForRejectedCodes(t *testing.T) {
 		},
 		"three wrong codes is final": {
 			typed: []string{"111111", "222222", "333333"}, wantCalls: 3,
-			wantErr: "the MFA code was rejected",
+			wantErr: "STS refused the MFA code",
 		},
 		"not six digits, then right": {
 			typed: []string{"12ab", testCode}, wantCalls: 1,

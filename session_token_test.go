@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/sessioncache/sessioncache/ststest"
 )
 
@@ -115,8 +116,9 @@ func TestMFASessionFailuresAreNotRetried(t *testing.T) {
 			w := mfaWorld(t)
 			tt.setup(w)
 			_, err := w.load(t, "user")
-			if err == nil || !strings.Contains(err.Error(), tt.wantCode) {
-				t.Fatalf("error %v, want %s", err, tt.wantCode)
+			var ae smithy.APIError
+			if !errors.As(err, &ae) || ae.ErrorCode() != tt.wantCode {
+				t.Fatalf("error %v, want STS's %s", err, tt.wantCode)
 			}
 			if !strings.Contains(err.Error(), "sessioncache: get an MFA session for "+kindsSerial) {
 				t.Errorf("error %q does not say what failed", err)

@@ -117,11 +117,11 @@ func TestMFAProcess(t *testing.T) {
 		"refused, then the next one": {profile: "yk-admin", codes: []string{"111111", kindsCode}, wantOp: "AssumeRole", wantCalls: 2, wantRuns: 2},
 		"three refused is final": {
 			profile: "yk-admin", codes: []string{"111111", "222222", "333333", kindsCode},
-			wantOp: "AssumeRole", wantCalls: 3, wantRuns: 3, wantErr: "the MFA code was rejected",
+			wantOp: "AssumeRole", wantCalls: 3, wantRuns: 3, wantErr: "STS refused the MFA code",
 		},
 		"the same refused code is not resent": {
 			profile: "yk-admin", codes: []string{"111111", "111111", kindsCode},
-			wantOp: "AssumeRole", wantCalls: 1, wantRuns: 2, wantErr: "the MFA code was rejected",
+			wantOp: "AssumeRole", wantCalls: 1, wantRuns: 2, wantErr: "STS refused the MFA code",
 		},
 		"a failing process": {
 			profile: "yk-admin", codes: []string{kindsCode}, exit: 1,

@@ -228,6 +228,35 @@ if ((have_cli && have_awscli)); then
 	if awk -v s="$speedup" 'BEGIN { exit !(s < 10) }'; then
 		say "bench: eks-token is only ${speedup}x faster than aws eks get-token (the aim is 10x): is the machine busy?"
 	fi
+
+	# --role-arn: the AWS CLI assumes the role on every call; eks-token
+	# caches the session. A local STS without MFA, since the role is
+	# assumed with the warm entry's session.
+	say "EKS tokens with --role-arn: $N runs each, alternating"
+	"$work/bin/stsd" -url-file "$work/sts-eks.url" -stats-file "$work/sts-eks.stats" &
+	eks_sts_pid=$!
+	pids+=("$eks_sts_pid")
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $work/sts-eks.url ]] && break
+		sleep 0.05
+	done
+	[[ -s $work/sts-eks.url ]] || { say "bench: the local STS did not start"; exit 1; }
+	eks_env=(env -i "HOME=$home" "PATH=$PATH" "AWS_ENDPOINT_URL=$(cat "$work/sts-eks.url")" "AWS_EC2_METADATA_DISABLED=true")
+	eks_role=arn:aws:iam::123456789012:role/eks
+	expect='k8s-aws-v1\.'
+	for ((i = 0; i < N; i++)); do
+		measure eks-role-cli "${eks_env[@]}" "$python" -m awscli eks get-token --cluster-name prod --profile admin --role-arn "$eks_role"
+		measure eks-role-sc "${eks_env[@]}" "$work/bin/sessioncache" eks-token --cluster-name prod --profile admin --role-arn "$eks_role"
+	done
+	expect=ASIABENCHWARM0000001
+	kill -TERM "$eks_sts_pid"
+	wait "$eks_sts_pid" || true
+	pids=()
+	# The AWS CLI's key for that role and session name EKSGetTokenAuth.
+	rm -f "$home/.aws/cli/cache/2b71c142adb3f0535d646bf533fb567c257c5ff3.json"
+	row "sessioncache eks-token --role-arn" "$(ms "$(median "$work/eks-role-sc.txt" 1)")" "$(mb "$(median "$work/eks-role-sc.txt" 3)")"
+	row "aws eks get-token --role-arn" "$(ms "$(median "$work/eks-role-cli.txt" 1)")" "$(mb "$(median "$work/eks-role-cli.txt" 3)")"
+	row "  AssumeRole calls, both together" "$(awk '$1 == "AssumeRole" { print $2 }' "$work/sts-eks.stats")" "aws $N + 1"
 else
 	say "bench: the AWS CLI (python3 -m awscli) not found: the EKS token rows are skipped"
 fi

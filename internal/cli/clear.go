@@ -2,12 +2,20 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/safefile"
 	"github.com/spf13/cobra"
 )
 
@@ -18,8 +26,11 @@ func newClearCommand(g *globals) *cobra.Command {
 		Short: "Remove cached sessions",
 		Long: `Clear removes entries of the credential cache and says which: those a
 profile uses (every hop of its role chain) with -p, those past their
-expiration with --expired, or every entry with --all. Only entries
-(<key>.json files) are removed, never other files.`,
+expiration with --expired, or every entry with --all. Only files it can
+prove are cache entries go: a 40-hex-digit name with .json, holding the
+botocore Credentials shape, and not writable by others; with them, their
+lock files. Other files, directories and links stay, and clear says which
+it left, so a mistaken --cache-dir costs nothing.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			sel := clearSelector{expired: expired, all: all}
@@ -70,16 +81,8 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 	}
 	testHookAfterRows()
 	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) { o.LockTimeout = g.lockTimeout })
-	var stillExpired func(*sessioncache.Entry, error) bool
-	if sel.expired {
-		// Decided again under the lock: a process may have refreshed
-		// the entry since the rows were read.
-		stillExpired = func(e *sessioncache.Entry, err error) bool {
-			return err == nil && !e.Credentials.Expiration.After(timeNow())
-		}
-	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	removed := 0
+	removed, left := 0, 0
 	for _, r := range rows {
 		switch {
 		case sel.profile != "" && !keys[r.Key]:
@@ -87,23 +90,47 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 		case sel.expired && r.State != stateExpired:
 			continue
 		}
-		ok, err := cache.DeleteIf(ctx, r.Key, stillExpired)
-		if err != nil {
+		// Decided again under the lock, from the file as it is then: a
+		// process may have refreshed the entry since the rows were read.
+		ok, err := false, error(nil)
+		if isCacheKey(r.Key) {
+			ok, err = cache.DeleteIf(ctx, r.Key, clearable(cache, r.Key, sel.expired))
+		}
+		switch {
+		case errors.Is(err, sessioncache.ErrUntrustedEntry):
+			r.Problem = message(err)
+		case err != nil:
 			tw.Flush()
 			return err
+		case ok:
+			removed++
+			fmt.Fprintf(tw, "removed\t%s\t%s\t(%s)\n", profilesText(r), dash(r.ARN), rowStatus(r))
+			continue
 		}
-		if !ok {
-			continue // removed or refreshed meanwhile
+		if r.State == stateDamaged || r.State == stateUntrusted {
+			// Named as an entry, but not provably one: another program's
+			// file, or one planted.
+			left++
+			fmt.Fprintf(tw, "left\t%s\t%s\t(%s: %s)\n", profilesText(r), filepath.Base(r.File), r.State, r.Problem)
 		}
-		removed++
-		fmt.Fprintf(tw, "removed\t%s\t%s\t(%s)\n", profilesText(r), dash(r.ARN), rowStatus(r))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	var others []string
+	if sel.all {
+		if others, err = clearLocks(ctx, cache); err != nil {
+			return err
+		}
+		others = slices.DeleteFunc(others, func(name string) bool {
+			return slices.ContainsFunc(rows, func(r listRow) bool {
+				return r.Key+".json" == name && (r.State == stateDamaged || r.State == stateUntrusted)
+			})
+		})
+	}
 	switch {
 	case removed > 0:
-		_, err = fmt.Fprintf(w, "%s removed from %s\n", plural(removed, "entry", "entries"), dir)
+		_, err = fmt.Fprintf(w, "Removed %s from %s.\n", plural(removed, "cache entry", "cache entries"), dir)
 	case sel.profile != "":
 		_, err = fmt.Fprintf(w, "No cache entries for profile %s in %s.\n", sel.profile, dir)
 	case sel.expired:
@@ -111,7 +138,95 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 	default:
 		_, err = fmt.Fprintf(w, "No cache entries in %s.\n", dir)
 	}
+	if err != nil {
+		return err
+	}
+	if left > 0 {
+		_, err = fmt.Fprintf(w, "Left %s named like a cache entry but not provably one (above): remove %s yourself if %s yours.\n",
+			plural(left, "file", "files"), map[bool]string{true: "it", false: "them"}[left == 1], map[bool]string{true: "it is", false: "they are"}[left == 1])
+	}
+	if err == nil && len(others) > 0 {
+		_, err = fmt.Fprintf(w, "Left %s that %s not cache entries: %s.\n", plural(len(others), "other file", "other files"), map[bool]string{true: "is", false: "are"}[len(others) == 1], namesText(others, 5))
+	}
 	return err
+}
+
+// clearable decides, under the entry's lock, whether clear removes the
+// file of key: only an entry it can prove is one, a file named as a key
+// that holds the botocore Credentials shape, trusted; with expired, only
+// one past its expiration.
+func clearable(cache *sessioncache.FileCache, key string, expired bool) func(*sessioncache.Entry, error) bool {
+	return func(e *sessioncache.Entry, err error) bool {
+		switch {
+		case expired:
+			return err == nil && !e.Credentials.Expiration.After(timeNow())
+		case err == nil:
+			return true
+		case errors.Is(err, sessioncache.ErrDamagedEntry):
+			return credentialsShaped(cache.Path(key))
+		}
+		return false
+	}
+}
+
+// credentialsShaped reports whether the file at path, which is not an
+// entry sessioncache can use, holds a JSON object with a Credentials
+// object that has an AccessKeyId: a cache entry all the same, say one
+// without an expiration.
+func credentialsShaped(path string) bool {
+	data, _, err := safefile.ReadFileIn(path, maxClearRead)
+	if err != nil {
+		return false
+	}
+	var top struct {
+		Credentials map[string]json.RawMessage
+	}
+	if json.Unmarshal(data, &top) != nil {
+		return false
+	}
+	_, ok := top.Credentials["AccessKeyId"]
+	return ok
+}
+
+// maxClearRead bounds what clear reads of a file to decide: an entry is a
+// few kilobytes.
+const maxClearRead = 1 << 20
+
+// clearLocks removes, each under itself, the lock files of keys whose
+// entry is gone, and returns the names of the files and directories left
+// in the cache directory.
+func clearLocks(ctx context.Context, cache *sessioncache.FileCache) ([]string, error) {
+	dirents, err := os.ReadDir(cache.Dir())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", cache.Dir(), err)
+	}
+	var others []string
+	for _, d := range dirents {
+		key, ok := strings.CutSuffix(d.Name(), ".lock")
+		if ok && isCacheKey(key) && d.Type().IsRegular() {
+			if _, err := os.Lstat(cache.Path(key)); errors.Is(err, fs.ErrNotExist) {
+				// DeleteIf finds no entry, and removes the lock file.
+				if _, err := cache.DeleteIf(ctx, key, clearable(cache, key, false)); err == nil {
+					continue
+				}
+			} else {
+				continue // the lock of an entry that stays
+			}
+		}
+		others = append(others, d.Name())
+	}
+	return others, nil
+}
+
+// namesText lists up to n names, then says how many more.
+func namesText(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:n], ", ") + fmt.Sprintf(" and %d more", len(names)-n)
 }
 
 // profileKeys returns the keys of the entries a profile uses, every hop

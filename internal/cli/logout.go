@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -48,7 +46,9 @@ func runLogout(ctx context.Context, g *globals, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cache := sessioncache.NewFileCache(dir)
+	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) {
+		o.LockTimeout, o.OnWait = g.lockTimeout, g.onWait
+	})
 	names, err := profileNames()
 	if err != nil {
 		return err
@@ -71,17 +71,23 @@ func runLogout(ctx context.Context, g *globals, stdout io.Writer) error {
 		default:
 			continue
 		}
-		err = cache.Delete(sessioncache.SSOKey(in))
-		switch {
-		case err == nil:
-			removed++
-		case !errors.Is(err, fs.ErrNotExist):
+		// Under the entry's lock: a process refreshing it meanwhile, with
+		// the token it read before it was removed, writes first and its
+		// entry goes too. One that starts later finds no token.
+		gone, err := cache.DeleteIf(ctx, sessioncache.SSOKey(in), removeAny)
+		if err != nil {
 			return err
+		}
+		if gone {
+			removed++
 		}
 	}
 	_, err = fmt.Fprintln(stdout, logoutSummary(s.StartURL, hadToken, removed))
 	return err
 }
+
+// removeAny decides that an entry goes, damaged or not.
+func removeAny(*sessioncache.Entry, error) bool { return true }
 
 // logoutSummary says what logout removed, and that nothing was when
 // nothing was.

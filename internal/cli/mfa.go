@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
 
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // tokenProvider returns where MFA codes come from: --mfa-token, else the
@@ -18,7 +21,7 @@ func (g *globals) tokenProvider() sessioncache.TokenProvider {
 	case code != "":
 		return func(context.Context, string) (string, error) { return code, nil }
 	case g.codeFromStdin:
-		return sessioncache.ChainTokenProviders(sessioncache.DefaultTokenProvider, sessioncache.LineTokenProvider(g.stdin, g.stderr))
+		return sessioncache.ChainTokenProviders(sessioncache.DefaultTokenProvider, sessioncache.LineTokenProvider(g.stdin, g.stdinPrompt()))
 	}
 	return nil
 }
@@ -40,4 +43,15 @@ func (g *globals) stdinCode() sessioncache.TokenProvider {
 		return line, err
 	}
 	return g.stdinLine
+}
+
+// stdinPrompt is where to ask for a code read from standard input: the
+// standard error when standard input is a terminal, and nowhere when it
+// is not, since no one would answer the question there and it would only
+// come before the error.
+func (g *globals) stdinPrompt() io.Writer {
+	if f, ok := g.stdin.(*os.File); ok && tty.IsTerminal(f) {
+		return g.stderr
+	}
+	return nil
 }

@@ -128,8 +128,18 @@ func Acquire(ctx context.Context, dir, name string, opts Options) (*Lock, error)
 			f.Close()
 			return nil, fmt.Errorf("sessioncache: lock %s: %w", path, err)
 		}
-		if ok {
+		if ok && !removed(f) {
 			break
+		}
+		if ok {
+			// The holder removed the file as it let go: this lock guards
+			// nothing. Lock the file at the path now, made anew if need be.
+			unlockFile(f)
+			f.Close()
+			if f, err = openLockFile(dir, name); err != nil {
+				return nil, fmt.Errorf("sessioncache: lock %s: %w", path, err)
+			}
+			continue
 		}
 		if !notified && time.Since(start) >= WaitNotice {
 			notified = true
@@ -194,6 +204,28 @@ func (l *Lock) Release() {
 	unlockFile(l.f)
 	l.f.Close()
 	l.f = nil
+}
+
+// Remove deletes the lock file and then releases the lock, for a caller
+// that has removed what the lock guards (a cache entry). A process that
+// waited for the lock and then takes it on the removed file notices, and
+// locks the file at the path instead, so the lock still excludes. On
+// Windows, where an open file cannot be removed, it only releases the
+// lock.
+func (l *Lock) Remove() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.f == nil {
+		return nil
+	}
+	err := removeLockFile(l.f)
+	unlockFile(l.f)
+	l.f.Close()
+	l.f = nil
+	if err != nil {
+		return fmt.Errorf("sessioncache: remove the lock file: %w", err)
+	}
+	return nil
 }
 
 // maxNote bounds what is read of a lock file.

@@ -88,3 +88,23 @@ func tryLockFile(f *os.File) (bool, error) {
 }
 
 func unlockFile(f *os.File) { _ = unix.Flock(int(f.Fd()), unix.LOCK_UN) }
+
+// removed reports whether f's file is no longer in any directory.
+func removed(f *os.File) bool {
+	var st unix.Stat_t
+	return unix.Fstat(int(f.Fd()), &st) == nil && st.Nlink == 0
+}
+
+// removeLockFile removes the file f holds the lock of, when it is still
+// the one at its path (it is: only a holder of the lock removes it).
+func removeLockFile(f *os.File) error {
+	held, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	at, err := os.Lstat(f.Name())
+	if err != nil || !os.SameFile(held, at) {
+		return err
+	}
+	return os.Remove(f.Name())
+}
