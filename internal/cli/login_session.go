@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/lockfile"
 	"github.com/sessioncache/sessioncache/internal/loginsession"
 	"github.com/sessioncache/sessioncache/internal/loopback"
 	"github.com/sessioncache/sessioncache/internal/safefile"
@@ -139,17 +140,29 @@ func runLoginSessionLogout(ctx context.Context, g *globals, stdout io.Writer) (h
 	if err != nil || profile == "" {
 		return false, nil
 	}
+	// Under the session's lock, so that no refresh writes it back.
+	lock, err := loginsession.Lock(ctx, path, lockfile.Options{Timeout: g.lockTimeout, OnWait: g.onWait})
+	if err != nil {
+		return true, err
+	}
 	hadToken := true
-	if err := os.Remove(path); errors.Is(err, fs.ErrNotExist) {
+	err = os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		hadToken = false
 	} else if err != nil {
+		lock.Release()
 		return true, fmt.Errorf("remove the login session token %s: %w", path, err)
+	}
+	if err := lock.Remove(); err != nil {
+		return true, err
 	}
 	dir, err := g.cacheDirPath()
 	if err != nil {
 		return true, err
 	}
-	cache := sessioncache.NewFileCache(dir)
+	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) {
+		o.LockTimeout, o.OnWait = g.lockTimeout, g.onWait
+	})
 	l := &sessioncache.Loader{CacheDir: dir, Logger: g.debugLogger(), MFASession: g.mfaSession}
 	all, err := l.AllProfileEntries(ctx)
 	if err != nil {
