@@ -189,3 +189,53 @@ func TestSourceProfileLoopIsNamed(t *testing.T) {
 		t.Errorf("ProfileEntries(self): %v", err)
 	}
 }
+
+// A syntax error in a shared file is a *ConfigParseError naming the file
+// and the line, from every entry point, for every profile: never the SDK's
+// "profile does not exist", and never the broken section's settings given
+// to the profile above it.
+func TestSyntaxErrorIsOneParseError(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_PROFILE", "")
+	dir := t.TempDir()
+	cfgPath, credsPath := filepath.Join(dir, "config"), filepath.Join(dir, "credentials")
+	writeFile(t, credsPath, "[base]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n")
+	writeFile(t, cfgPath, "[profile base]\nregion = us-east-1\n\n[profile admin\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = base\n")
+	files := []func(*config.LoadOptions) error{
+		config.WithSharedConfigFiles([]string{cfgPath}),
+		config.WithSharedCredentialsFiles([]string{credsPath}),
+	}
+	l := &Loader{CacheDir: filepath.Join(dir, "cache")}
+	check := func(t *testing.T, what string, err error) {
+		t.Helper()
+		var pe *ConfigParseError
+		if !errors.As(err, &pe) {
+			t.Fatalf("%s: %v, want a *ConfigParseError", what, err)
+		}
+		if pe.Path != cfgPath || pe.Line != 4 {
+			t.Errorf("%s: the error names %s line %d, want %s line 4", what, pe.Path, pe.Line, cfgPath)
+		}
+		if want := "cannot parse " + cfgPath + " line 4: "; !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%s: %q, want it to start %q", what, err, want)
+		}
+	}
+	for _, profile := range []string{"admin", "base", ""} {
+		t.Run("profile "+profile, func(t *testing.T) {
+			opts := append(files, config.WithSharedConfigProfile(profile))
+			_, err := l.LoadDefaultConfig(context.Background(), opts...)
+			check(t, "LoadDefaultConfig", err)
+			_, err = l.Credentials(context.Background(), opts...)
+			check(t, "Credentials", err)
+			_, err = l.ProfileEntries(context.Background(), opts...)
+			check(t, "ProfileEntries", err)
+		})
+	}
+	_, err := l.AllProfileEntries(context.Background(), files...)
+	check(t, "AllProfileEntries", err)
+	// Even with keys in the environment, the SDK still reads the files.
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	_, err = LoadDefaultConfig(context.Background(), files...)
+	check(t, "LoadDefaultConfig with keys in the environment", err)
+}

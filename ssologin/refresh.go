@@ -29,7 +29,7 @@ func (ts *TokenSource) refresh(ctx context.Context, t *Token, now time.Time) (*T
 	if err != nil {
 		var ig *types.InvalidGrantException
 		if errors.As(err, &ig) {
-			if again, rerr := ReadToken(ts.Path()); rerr == nil && again.AccessToken != t.AccessToken && !again.ExpiresWithin(timeNow(), minValidity) {
+			if again, rerr := ts.readToken(); rerr == nil && again.AccessToken != t.AccessToken && !again.ExpiresWithin(timeNow(), minValidity) {
 				return again, nil
 			}
 		}

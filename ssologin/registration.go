@@ -77,6 +77,7 @@ func (ts *TokenSource) registrationPath() string {
 // none usable for the flow (authCode) at now.
 func (ts *TokenSource) readRegistration(now time.Time, authCode bool) *registration {
 	m, err := readObject(ts.registrationPath())
+	ts.warnUntrusted(err)
 	if err != nil {
 		ts.debug("no usable client registration", "reason", err.Error())
 		return nil

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/smithy-go/auth/bearer"
 	"github.com/sessioncache/sessioncache/internal/loopback"
+	"github.com/sessioncache/sessioncache/internal/safefile"
 )
 
 // RefreshWindow is how long before expiry a refreshable token is
@@ -54,7 +57,9 @@ type Options struct {
 	// signed in for. A *sessioncache.FileCache of LockDir(CacheDir) is
 	// one. Default: a lock file <key>.lock in LockDir(CacheDir).
 	Locker Locker
-	// Logger receives debug lines; secrets are never logged. Default:
+	// Logger receives debug lines, and a warning for a token or
+	// registration file someone else could have planted; secrets are
+	// never logged. Default:
 	// discard.
 	Logger *slog.Logger
 	// ClientOptions apply to the SSO OIDC client. Default: none.
@@ -156,7 +161,7 @@ func (ts *TokenSource) RetrieveBearerToken(ctx context.Context) (bearer.Token, e
 // refreshed one when fewer than RefreshWindow remain and it has a refresh
 // token, or, with Options.SignIn, one from a new sign-in.
 func (ts *TokenSource) Token(ctx context.Context) (*Token, error) {
-	t, err := ReadToken(ts.Path())
+	t, err := ts.readToken()
 	if err == nil && !ts.needsWork(t, timeNow()) {
 		return t, nil
 	}
@@ -167,7 +172,7 @@ func (ts *TokenSource) Token(ctx context.Context) (*Token, error) {
 	defer unlock()
 	// Whoever held the lock may have refreshed the token or signed in.
 	now := timeNow()
-	t, err = ReadToken(ts.Path())
+	t, err = ts.readToken()
 	if err == nil {
 		if !ts.needsWork(t, now) {
 			return t, nil
@@ -209,13 +214,13 @@ func (ts *TokenSource) needsWork(t *Token, now time.Time) bool {
 // when a valid token is cached. When another process signs in for the same
 // session meanwhile, Login waits for it and returns its token.
 func (ts *TokenSource) Login(ctx context.Context) (*Token, error) {
-	before, _ := ReadToken(ts.Path())
+	before, _ := ts.readToken()
 	unlock, err := ts.opts.Locker.Lock(ctx, ts.session.CacheKey())
 	if err != nil {
 		return nil, fmt.Errorf("ssologin: lock the SSO token: %w", err)
 	}
 	defer unlock()
-	t, err := ReadToken(ts.Path())
+	t, err := ts.readToken()
 	if err == nil && (before == nil || t.AccessToken != before.AccessToken) && !t.ExpiresWithin(timeNow(), RefreshWindow) {
 		return t, nil
 	}
@@ -231,7 +236,7 @@ func (ts *TokenSource) Logout(ctx context.Context) error {
 		return fmt.Errorf("ssologin: lock the SSO token: %w", err)
 	}
 	defer unlock()
-	if t, err := ReadToken(ts.Path()); err == nil && t.ExpiresAt.After(timeNow()) {
+	if t, err := ts.readToken(); err == nil && t.ExpiresAt.After(timeNow()) {
 		portal := sso.NewFromConfig(ts.cfg, func(o *sso.Options) { o.Region = ts.session.Region })
 		if _, err := portal.Logout(ctx, &sso.LogoutInput{AccessToken: aws.String(t.AccessToken)}); err != nil {
 			ts.debug("the portal's Logout failed", "error", err.Error())
@@ -301,6 +306,30 @@ func (ts *TokenSource) client() *ssooidc.Client {
 		o.Region = ts.session.Region
 	}}, ts.opts.ClientOptions...)...)
 }
+
+// readToken reads the session's token file. One that someone else could
+// have planted (another user's, a symbolic link, in a directory others
+// can write) is not used, and a warning names it and the fix.
+func (ts *TokenSource) readToken() (*Token, error) {
+	t, err := ReadToken(ts.Path())
+	ts.warnUntrusted(err)
+	return t, err
+}
+
+// warnUntrusted warns, once per file and process, of a cache file that
+// is not used because it cannot be trusted.
+func (ts *TokenSource) warnUntrusted(err error) {
+	if !errors.Is(err, safefile.ErrUntrusted) {
+		return
+	}
+	msg := "ssologin: not using the SSO cache file: " + strings.TrimPrefix(err.Error(), "ssologin: ")
+	if _, dup := warned.LoadOrStore(msg, true); !dup {
+		ts.opts.Logger.Warn(msg)
+	}
+}
+
+// warned holds the warnings given so far.
+var warned sync.Map
 
 func (ts *TokenSource) debug(msg string, args ...any) {
 	ts.opts.Logger.Debug(msg, append([]any{"sso_session", ts.session.Name, "start_url", ts.session.StartURL}, args...)...)

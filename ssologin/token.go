@@ -177,6 +177,10 @@ func writeObject(path string, obj pyjson.Object) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("ssologin: make the SSO cache directory: %w", err)
 	}
+	// A token written where others can replace it is not kept.
+	if err := safefile.CheckDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("ssologin: write %s: %w", path, err)
+	}
 	if err := safefile.WriteFile(path, data, nil); err != nil {
 		return fmt.Errorf("ssologin: write %s: %w", path, err)
 	}
@@ -187,8 +191,10 @@ func writeObject(path string, obj pyjson.Object) error {
 func readObject(path string) (map[string]json.RawMessage, error) {
 	data, err := safefile.ReadFile(filepath.Dir(path), path, maxFileSize)
 	switch {
-	case errors.Is(err, safefile.ErrNotRegular), errors.Is(err, safefile.ErrTooLarge), errors.Is(err, safefile.ErrUntrusted):
+	case errors.Is(err, safefile.ErrNotRegular), errors.Is(err, safefile.ErrTooLarge):
 		return nil, fmt.Errorf("ssologin: %w: %w", ErrDamaged, err)
+	case errors.Is(err, safefile.ErrUntrusted):
+		return nil, fmt.Errorf("ssologin: %w", err)
 	case err != nil:
 		return nil, fmt.Errorf("ssologin: %w", err)
 	}

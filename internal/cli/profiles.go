@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache/internal/awsini"
+	"github.com/spf13/cobra"
 )
 
 // sharedFiles returns the shared config and credentials files the SDK
@@ -43,6 +44,27 @@ func profileNames() ([]string, error) {
 	}
 	slices.Sort(names)
 	return slices.Compact(names), nil
+}
+
+// readsSharedFiles reports whether cmd reads the shared config and
+// credentials files: every command but version, demo, help and completion.
+func readsSharedFiles(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		switch c.Name() {
+		case "version", "demo", "help", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd:
+			return false
+		}
+	}
+	return true
+}
+
+// checkSharedFiles parses the shared config and credentials files, so that
+// a syntax error is reported as itself (cannot parse FILE line N: ...).
+// The parse is kept for the rest of the command.
+func checkSharedFiles() error {
+	configFile, credentialsFile := sharedFiles()
+	_, err := awsini.LoadAll([]string{configFile, credentialsFile})
+	return err
 }
 
 // unknownProfile is the error for a profile that no file defines, chosen

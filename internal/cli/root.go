@@ -65,6 +65,11 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			g.started = true
 			g.profileFlag = cmd.Flags().Changed("profile")
+			if readsSharedFiles(cmd) {
+				// One answer for a broken file, before anything reads it
+				// another way and says the profile does not exist.
+				return checkSharedFiles()
+			}
 			return nil
 		},
 	}

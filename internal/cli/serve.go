@@ -302,7 +302,13 @@ func (g *globals) serverTokenProvider(background *atomic.Bool) sessioncache.Toke
 			fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %s are due for refresh\n", profile)
 			return sessioncache.DefaultTokenProvider(ctx, serial)
 		}
-		return unattended(ctx, serial)
+		code, err := unattended(ctx, serial)
+		var unavailable *sessioncache.MFACodeUnavailableError
+		if errors.As(err, &unavailable) {
+			// A background job has no terminal: say how to give a code.
+			fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %s are due for refresh and need an MFA code for %s, but serve has no terminal to ask on (it runs in the background, or without one): bring it to the foreground (fg) or set mfa_process in the profile; it keeps serving and asks again\n", profile, serial)
+		}
+		return code, err
 	}
 }
 

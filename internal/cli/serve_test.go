@@ -31,6 +31,9 @@ func TestServerTokenProvider(t *testing.T) {
 	if !errors.As(err, &unavailable) {
 		t.Errorf("background refresh without a terminal: %v, want MFACodeUnavailableError", err)
 	}
+	if msg := stderr.String(); !strings.Contains(msg, "need an MFA code for arn:aws:iam::123456789012:mfa/alice") || !strings.Contains(msg, "(fg)") || !strings.Contains(msg, "mfa_process") {
+		t.Errorf("the background refresh did not say how to give a code: %q", msg)
+	}
 	if stdin.Len() != len("654321\n") {
 		t.Error("the background refresh read standard input")
 	}
