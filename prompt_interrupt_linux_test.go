@@ -68,7 +68,7 @@ func TestTerminalPromptInterrupted(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			term := newTerminal(t)
-			if echoOff(term.master) {
+			if term.EchoOff() {
 				t.Fatal("a new terminal does not echo")
 			}
 			var out, errOut bytes.Buffer
@@ -96,7 +96,7 @@ func TestTerminalPromptInterrupted(t *testing.T) {
 			if got := out.String(); got != tt.wantOut {
 				t.Errorf("the program says %q, want %q (stderr %q)", got, tt.wantOut, errOut.String())
 			}
-			if echoOff(term.master) {
+			if term.EchoOff() {
 				t.Error("the terminal was left without echo")
 			}
 			if strings.Contains(term.output(), testCode) {

@@ -65,8 +65,10 @@ func runLogin(ctx context.Context, g *globals, f loginFlags, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	ctx, caught, stop := onInterrupt(ctx)
+	defer stop()
 	if _, err := ts.Login(ctx); err != nil {
-		return err
+		return quietInterrupt(g, caught(), err)
 	}
 	_, err = fmt.Fprintf(stdout, "Successfully logged into Start URL: %s\n", s.StartURL)
 	return err

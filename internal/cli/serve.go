@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"os/signal"
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,11 +76,11 @@ func runServe(ctx context.Context, g *globals, f serverFlags, format string, std
 	if !slices.Contains(serveFormats, format) {
 		return usageErrorf("unknown format %q: use one of %s", format, strings.Join(serveFormats, ", "))
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, caught, stop := onInterrupt(ctx)
 	defer stop()
 	s, err := startServer(ctx, g, f)
 	if err != nil {
-		return err
+		return quietInterrupt(g, caught(), err)
 	}
 	defer s.stop()
 	// The variables that would send the SDKs elsewhere first, as exec
