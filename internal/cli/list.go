@@ -110,11 +110,24 @@ type listRow struct {
 
 // cacheRows returns a row for every entry of the cache in dir, as of now.
 func cacheRows(ctx context.Context, g *globals, dir string, now time.Time) ([]listRow, error) {
+	return cacheRowsOf(ctx, g, dir, now, nil)
+}
+
+// cacheRowsOf is cacheRows for only the entries keep, when not nil,
+// selects. The profiles are resolved only when one is selected: clear
+// --expired over a large cache with nothing expired reads no config.
+func cacheRowsOf(ctx context.Context, g *globals, dir string, now time.Time, keep func(sessioncache.ListedEntry) bool) ([]listRow, error) {
 	logger := g.debugLogger()
 	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) { o.Logger = logger })
 	entries, err := cache.List()
 	if err != nil {
 		return nil, err
+	}
+	if keep != nil {
+		entries = slices.DeleteFunc(entries, func(le sessioncache.ListedEntry) bool { return !keep(le) })
+		if len(entries) == 0 {
+			return nil, nil
+		}
 	}
 	owners := keyOwners(ctx, g, dir)
 	rows := make([]listRow, 0, len(entries))
