@@ -12,11 +12,6 @@ import (
 	"time"
 )
 
-// promptHelperEnv makes TestTerminalPromptHelper the program the
-// interrupt tests run: a process whose controlling terminal is the test's
-// pseudo-terminal, as a person's shell would start it.
-const promptHelperEnv = "SESSIONCACHE_TEST_PROMPT_HELPER"
-
 // TestTerminalPromptHelper is not a test: it is the process of
 // TestTerminalPromptInterrupted. It prompts on its controlling terminal
 // and prints what came of it, never the code itself.
