@@ -43,8 +43,10 @@ session's ARN, the account, when it expires, and its state:
   damaged         not an entry the AWS CLI or sessioncache can read
   untrusted       writable by others or not owned by you: never used
 
-With -p, only the entries that profile uses are shown, every hop of its
-role chain. No secret is shown. --json prints the same as an array of
+Profiles with login_session add a row for their aws login token file
+(kind login-session), whose access credentials are refreshed when 5
+minutes or fewer are left. With -p, only the entries that profile uses
+are shown, every hop of its role chain. No secret is shown. --json prints the same as an array of
 objects.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -72,6 +74,9 @@ func runList(ctx context.Context, g *globals, asJSON bool, w io.Writer) error {
 			return err
 		}
 		rows = slices.DeleteFunc(rows, func(r listRow) bool { return !keys[r.Key] })
+	}
+	if lr := loginRows(ctx, g, profile, timeNow()); len(lr) > 0 {
+		rows = append(lr, rows...)
 	}
 	if asJSON {
 		return writeRowsJSON(w, rows)
@@ -190,7 +195,14 @@ func newRow(cache *sessioncache.FileCache, le sessioncache.ListedEntry, owners [
 		r.Account = arnAccount(r.ARN)
 	}
 	r.AccessKeyID = maskKeyID(e.Credentials.AccessKeyID)
-	exp := e.Credentials.Expiration.UTC()
+	r.setExpiry(e.Credentials.Expiration, now, e.ExpiresWithin(now, sessioncache.DefaultExpiryWindow))
+	return r
+}
+
+// setExpiry sets the row's expiry and state; soon is whether the next
+// use refreshes the credentials.
+func (r *listRow) setExpiry(exp, now time.Time, soon bool) {
+	exp = exp.UTC()
 	left := exp.Sub(now)
 	abs := exp.Format(time.RFC3339)
 	secs := int64(left / time.Second)
@@ -200,12 +212,11 @@ func newRow(cache *sessioncache.FileCache, le sessioncache.ListedEntry, owners [
 	switch {
 	case left <= 0:
 		r.State = stateExpired
-	case e.ExpiresWithin(now, sessioncache.DefaultExpiryWindow):
+	case soon:
 		r.State = stateSoon
 	default:
 		r.State = stateValid
 	}
-	return r
 }
 
 // keyOwners maps each cache key to the profiles, among those the shared
