@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,10 @@ func TestLoginSessionCLISignInExportLogout(t *testing.T) {
 	}
 
 	var out, errOut bytes.Buffer
+	if code := Main([]string{"status", "-p", "dev"}, strings.NewReader(""), &out, &errOut); code != 0 || !regexp.MustCompile(`^1[45]m\n$`).MatchString(out.String()) {
+		t.Errorf("status -p dev printed %q (%s), want the 15 minutes the login credentials have", out.String(), errOut.String())
+	}
+	out.Reset()
 	if code := Main([]string{"export", "-p", "admin"}, strings.NewReader(""), &out, &errOut); code != 0 {
 		t.Fatalf("export -p admin: %s", errOut.String())
 	}
@@ -146,6 +151,15 @@ func TestLoginSessionCLISignInExportLogout(t *testing.T) {
 		t.Fatalf("the role session is not cached: %v", err)
 	}
 
+	for _, args := range [][]string{{"list"}, {"list", "-p", "admin"}} {
+		out.Reset()
+		if code := Main(args, strings.NewReader(""), &out, &errOut); code != 0 || !regexp.MustCompile(`(?m)^dev +login-session +`+regexp.QuoteMeta(cliLoginARN)+` +111122223333 .* valid$`).MatchString(out.String()) {
+			t.Errorf("%v printed:\n%s%s\nwant a valid login-session row of profile dev", args, out.String(), errOut.String())
+		}
+		if strings.Contains(out.String(), tok.AccessKeyID) {
+			t.Error("list shows the whole access key id")
+		}
+	}
 	out.Reset()
 	errOut.Reset()
 	if code := Main([]string{"logout", "-p", "dev"}, strings.NewReader(""), &out, &errOut); code != 0 {
