@@ -34,23 +34,50 @@ region = us-east-1
 aws_access_key_id = AKIAEXAMPLEBASE00001
 aws_secret_access_key = base-secret-not-real
 `), 0o600)
-	saved := map[string]string{}
-	for k, v := range map[string]string{
+	restore := setEnv(map[string]string{
 		"HOME":                        home,
 		"AWS_CONFIG_FILE":             filepath.Join(home, ".aws", "config"),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
 		"AWS_ENDPOINT_URL_STS":        server.URL,
 		"AWS_PROFILE":                 "admin",
-	} {
-		saved[k] = os.Getenv(k)
-		os.Setenv(k, v)
-	}
+		// Keys in the environment would win over the profile.
+		"AWS_ACCESS_KEY_ID":     "",
+		"AWS_SECRET_ACCESS_KEY": "",
+		"AWS_SESSION_TOKEN":     "",
+	})
 	return server, func() {
-		for k, v := range saved {
-			os.Setenv(k, v)
-		}
+		restore()
 		server.Close()
 		os.RemoveAll(home)
+	}
+}
+
+// setEnv sets the variables of env, unsetting those whose value is empty,
+// and returns the function that puts back each as it was: unset ones
+// unset, not empty.
+func setEnv(env map[string]string) (restore func()) {
+	type saved struct {
+		value string
+		set   bool
+	}
+	old := map[string]saved{}
+	for k, v := range env {
+		value, set := os.LookupEnv(k)
+		old[k] = saved{value, set}
+		if v == "" {
+			os.Unsetenv(k)
+		} else {
+			os.Setenv(k, v)
+		}
+	}
+	return func() {
+		for k, s := range old {
+			if s.set {
+				os.Setenv(k, s.value)
+			} else {
+				os.Unsetenv(k)
+			}
+		}
 	}
 }
 

@@ -23,6 +23,9 @@ type ProfileEntry struct {
 	// KindMFASession, the MFA device's serial; for KindSSO,
 	// "<account id>/<role name>".
 	RoleARN string
+	// LoginSession is the login_session the entry's chain starts from,
+	// empty when it starts elsewhere.
+	LoginSession string
 }
 
 // ProfileEntries returns the cache entries the selected profile uses, as
@@ -35,6 +38,28 @@ func (l *Loader) ProfileEntries(ctx context.Context, optFns ...func(*config.Load
 	return entries, err
 }
 
+// LoginSession returns the profile whose login_session the selected
+// profile's credentials come from (itself, or the end of its
+// source_profile chain), with that login_session, region and token file;
+// profile is empty when they come from no login session.
+func (l *Loader) LoginSession(ctx context.Context, optFns ...func(*config.LoadOptions) error) (profile, session, region, tokenFile string, err error) {
+	lo, sc, err := cachedProfile(ctx, optFns, l.MFASession)
+	if err != nil || sc == nil {
+		return "", "", "", "", err
+	}
+	r, err := l.resolver(lo, optFns)
+	if err != nil {
+		return "", "", "", "", err
+	}
+	steps, err := r.plan(sc, false)
+	if err != nil || steps[0].kind != KindLoginSession {
+		return "", "", "", "", err
+	}
+	src := steps[0].sc
+	path, err := NewLoginSessionProvider(src.LoginSession).Path()
+	return src.Profile, src.LoginSession, src.Region, path, err
+}
+
 // Credentials returns the selected profile's credentials, with their real
 // expiry, for a program that needs them once (to export them, or to hand
 // them to a command) rather than a configuration to make calls with. When
@@ -45,7 +70,8 @@ func (l *Loader) Credentials(ctx context.Context, optFns ...func(*config.LoadOpt
 	entries, r, err := l.profileEntries(ctx, optFns)
 	if err == nil && len(entries) > 0 && r.cache != nil {
 		p := r.provider(nil)
-		if e := p.lookup(ctx, entries[len(entries)-1].Key); e != nil {
+		// A miss is logged by the Retrieve below.
+		if e := p.lookup(ctx, entries[len(entries)-1].Key, false); e != nil {
 			return e.AWSCredentials(p.opts.Source), nil
 		}
 	}
@@ -138,6 +164,9 @@ func (r *resolver) entries(sc *config.SharedConfig) ([]ProfileEntry, error) {
 			return nil, err
 		}
 		e := ProfileEntry{Profile: s.sc.Profile, Kind: s.kind, Key: f.CacheKey(), RoleARN: s.sc.RoleARN}
+		if steps[0].kind == KindLoginSession {
+			e.LoginSession = steps[0].sc.LoginSession
+		}
 		switch s.kind {
 		case KindMFASession:
 			e.RoleARN = s.sc.MFASerial

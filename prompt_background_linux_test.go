@@ -65,7 +65,7 @@ func TestTerminalPromptInABackgroundJob(t *testing.T) {
 	if got, want := out.String(), "no terminal: true\n"; got != want {
 		t.Errorf("the job says %q, want %q", got, want)
 	}
-	if echoOff(term.master) {
+	if term.EchoOff() {
 		t.Error("the terminal was left without echo")
 	}
 }

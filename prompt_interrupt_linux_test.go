@@ -12,11 +12,6 @@ import (
 	"time"
 )
 
-// promptHelperEnv makes TestTerminalPromptHelper the program the
-// interrupt tests run: a process whose controlling terminal is the test's
-// pseudo-terminal, as a person's shell would start it.
-const promptHelperEnv = "SESSIONCACHE_TEST_PROMPT_HELPER"
-
 // TestTerminalPromptHelper is not a test: it is the process of
 // TestTerminalPromptInterrupted. It prompts on its controlling terminal
 // and prints what came of it, never the code itself.
@@ -68,7 +63,7 @@ func TestTerminalPromptInterrupted(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			term := newTerminal(t)
-			if echoOff(term.master) {
+			if term.EchoOff() {
 				t.Fatal("a new terminal does not echo")
 			}
 			var out, errOut bytes.Buffer
@@ -96,7 +91,7 @@ func TestTerminalPromptInterrupted(t *testing.T) {
 			if got := out.String(); got != tt.wantOut {
 				t.Errorf("the program says %q, want %q (stderr %q)", got, tt.wantOut, errOut.String())
 			}
-			if echoOff(term.master) {
+			if term.EchoOff() {
 				t.Error("the terminal was left without echo")
 			}
 			if strings.Contains(term.output(), testCode) {

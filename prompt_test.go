@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/sessioncache/sessioncache/internal/ptytest"
 	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/sessioncache/sessioncache/ststest"
 )
@@ -19,96 +19,47 @@ import (
 // keyboard: the prompt talks to its slave side (tty.Path points there), and
 // the test reads and types on its master side.
 type terminal struct {
+	*ptytest.Terminal
 	t      *testing.T
 	master *os.File
 	slave  *os.File
-
-	mu      sync.Mutex
-	out     strings.Builder
-	changed chan struct{} // closed and replaced on new output
 }
 
 func newTerminal(t *testing.T) *terminal {
 	t.Helper()
-	master, slavePath := openPTY(t)
-	// Keep the slave open, so that the master can be read between prompts.
-	slave, err := os.OpenFile(slavePath, os.O_RDWR|noCTTY, 0)
-	if err != nil {
-		t.Fatalf("open the pseudo-terminal's slave: %v", err)
-	}
-	t.Cleanup(func() { slave.Close() })
+	pt := ptytest.Open(t)
 	old := tty.Path
-	tty.Path = slavePath
+	tty.Path = pt.SlavePath
 	t.Cleanup(func() { tty.Path = old })
-
-	term := &terminal{t: t, master: master, slave: slave, changed: make(chan struct{})}
-	go func() {
-		buf := make([]byte, 1024)
-		for {
-			n, err := master.Read(buf)
-			term.mu.Lock()
-			term.out.Write(buf[:n])
-			close(term.changed)
-			term.changed = make(chan struct{})
-			term.mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	return term
+	return &terminal{Terminal: pt, t: t, master: pt.Master, slave: pt.Slave}
 }
 
-func (term *terminal) output() string {
-	term.mu.Lock()
-	defer term.mu.Unlock()
-	return term.out.String()
-}
+func (term *terminal) output() string { return term.Output() }
 
 // waitFor waits until s has appeared n times on the terminal.
 func (term *terminal) waitFor(s string, n int) {
 	term.t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		term.mu.Lock()
-		got, changed := strings.Count(term.out.String(), s), term.changed
-		term.mu.Unlock()
-		if got >= n {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			term.t.Fatalf("waited for %q to appear %d times; the terminal shows %q", s, n, term.output())
-		}
-	}
+	term.WaitFor(s, n)
 }
 
 // typeLine types line and Enter once the terminal has stopped echoing, as
 // a person would after reading the prompt.
 func (term *terminal) typeLine(line string) {
 	term.t.Helper()
-	term.waitEchoOff()
-	term.typeRaw(line + "\r")
+	term.WaitEchoOff()
+	term.Type(line + "\r")
 }
 
 // waitEchoOff waits until the terminal has stopped echoing.
 func (term *terminal) waitEchoOff() {
 	term.t.Helper()
-	for start := time.Now(); !echoOff(term.master); {
-		if time.Since(start) > 10*time.Second {
-			term.t.Fatal("the terminal still echoes: the code would be shown")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	term.WaitEchoOff()
 }
 
 // typeRaw types s as it is: keys such as Ctrl-C (\x03) included.
 func (term *terminal) typeRaw(s string) {
 	term.t.Helper()
-	if _, err := io.WriteString(term.master, s); err != nil {
-		term.t.Fatal(err)
-	}
+	term.Type(s)
 }
 
 func TestTerminalPromptAsksAgainForRejectedCodes(t *testing.T) {

@@ -237,6 +237,9 @@ func (r *resolver) stsClient(cfg aws.Config, creds aws.CredentialsProvider) *sts
 		if creds != nil {
 			o.Credentials = creds
 		}
+		if r.logger != nil {
+			o.APIOptions = append(o.APIOptions, logCalls(r.logger))
+		}
 		if o.Region == "" {
 			o.Region = "us-east-1"
 		}

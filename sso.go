@@ -274,7 +274,11 @@ func (r *resolver) ssoFetcher(cfg aws.Config, sc *config.SharedConfig) (*SSOFetc
 	ssoCfg.Region = region
 	var client GetRoleCredentialsAPIClient
 	if !r.keysOnly {
-		client = sso.NewFromConfig(ssoCfg)
+		client = sso.NewFromConfig(ssoCfg, func(o *sso.Options) {
+			if r.logger != nil {
+				o.APIOptions = append(o.APIOptions, logCalls(r.logger))
+			}
+		})
 		var tp bearer.TokenProvider
 		if r.ssoTokenOpts != nil && sc.SSOSessionName != "" {
 			path, err := ssoCacheKeyPath(sc.SSOSessionName)

@@ -2,12 +2,8 @@ package ssologin
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"runtime"
-	"sync"
 
-	"github.com/pkg/browser"
+	"github.com/sessioncache/sessioncache/internal/loopback"
 )
 
 // prompt tells the user where to sign in and opens the browser there, in
@@ -15,7 +11,7 @@ import (
 // flow.
 func (ts *TokenSource) prompt(uri, uriComplete, userCode string) {
 	w := ts.opts.Output
-	open := !ts.opts.NoBrowser && hasDisplay()
+	open := !ts.opts.NoBrowser && loopback.HasDisplay()
 	switch {
 	case !open:
 		fmt.Fprintf(w, "Browser will not be automatically opened.\nPlease visit the following URL:\n\n%s\n", uri)
@@ -32,26 +28,4 @@ func (ts *TokenSource) prompt(uri, uriComplete, userCode string) {
 			ts.debug("could not open the browser", "error", err.Error())
 		}
 	}
-}
-
-// hasDisplay reports whether a browser can be shown: always on macOS and
-// Windows, elsewhere only with an X11 or Wayland display.
-func hasDisplay() bool {
-	switch runtime.GOOS {
-	case "darwin", "windows":
-		return true
-	}
-	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
-}
-
-var quietBrowser sync.Once
-
-// openSystemBrowser opens url in the system browser. What the opener
-// prints is dropped: standard output may be carrying credentials.
-func openSystemBrowser(url string) error {
-	quietBrowser.Do(func() {
-		browser.Stdout = io.Discard
-		browser.Stderr = io.Discard
-	})
-	return browser.OpenURL(url)
 }

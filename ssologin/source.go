@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/smithy-go/auth/bearer"
+	"github.com/sessioncache/sessioncache/internal/loopback"
 	"github.com/sessioncache/sessioncache/internal/safefile"
 )
 
@@ -112,7 +113,7 @@ func NewTokenSource(cfg aws.Config, s Session, optFns ...func(*Options)) (*Token
 		ts.opts.Locker = fileLocker{dir: LockDir(ts.opts.CacheDir)}
 	}
 	if ts.opts.OpenBrowser == nil {
-		ts.opts.OpenBrowser = openSystemBrowser
+		ts.opts.OpenBrowser = loopback.OpenBrowser
 	}
 	return ts, nil
 }

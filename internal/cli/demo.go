@@ -52,7 +52,9 @@ digits will do) and calls STS; the entry lands where the AWS CLI keeps its
 cache, in its format; a second use, as another program would make it,
 neither asks nor calls STS. It then signs in to a local IAM Identity
 Center (SSO), with the user's approval simulated, and shows a second
-program use the SSO token with no sign-in. Everything it made is removed at the end, and
+program use the SSO token with no sign-in. Last, the role's session signs
+a token for kubectl and a console sign-in, still with no prompt and no STS
+call. Everything it made is removed at the end, and
 your own ~/.aws is never read or written.
 
 --yes types the MFA code for you, for use without a terminal.`,
@@ -208,6 +210,9 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 	fmt.Fprint(w, indent(table.String(), "   "), "\n")
 
 	if err := sso.run(ctx, g, w, st, cacheDir, tilde); err != nil {
+		return err
+	}
+	if err := demoEKSAndConsole(ctx, g, w, st, srv, cacheDir); err != nil {
 		return err
 	}
 

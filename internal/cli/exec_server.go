@@ -15,15 +15,20 @@ import (
 // credential server for the selected profile, which lives as long as the
 // command.
 func runExecServer(ctx context.Context, g *globals, f serverFlags, argv []string) error {
+	// Until the command runs, Ctrl-C is for this process; then the
+	// command gets it (runChild).
+	ctx, caught, stopCatching := onInterrupt(ctx)
+	defer stopCatching()
 	s, err := startServer(ctx, g, f)
 	if err != nil {
-		return err
+		return quietInterrupt(g, caught(), err)
 	}
 	defer s.stop()
 	region, err := g.region(ctx)
 	if err != nil {
-		return err
+		return quietInterrupt(g, caught(), err)
 	}
+	stopCatching()
 	profile, _ := g.profileName()
 	warnDefaultProfile(ctx, g.stderr)
 	env := serverEnv(os.Environ(), s.url, s.token, region, profile)

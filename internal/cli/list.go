@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -43,8 +45,10 @@ session's ARN, the account, when it expires, and its state:
   damaged         not an entry the AWS CLI or sessioncache can read
   untrusted       writable by others or not owned by you: never used
 
-With -p, only the entries that profile uses are shown, every hop of its
-role chain. No secret is shown. --json prints the same as an array of
+Profiles with login_session add a row for their aws login token file
+(kind login-session), whose access credentials are refreshed when 5
+minutes or fewer are left. With -p, only the entries that profile uses
+are shown, every hop of its role chain. No secret is shown. --json prints the same as an array of
 objects.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -72,6 +76,9 @@ func runList(ctx context.Context, g *globals, asJSON bool, w io.Writer) error {
 			return err
 		}
 		rows = slices.DeleteFunc(rows, func(r listRow) bool { return !keys[r.Key] })
+	}
+	if lr := loginRows(ctx, g, profile, timeNow()); len(lr) > 0 {
+		rows = append(lr, rows...)
 	}
 	if asJSON {
 		return writeRowsJSON(w, rows)
@@ -110,11 +117,24 @@ type listRow struct {
 
 // cacheRows returns a row for every entry of the cache in dir, as of now.
 func cacheRows(ctx context.Context, g *globals, dir string, now time.Time) ([]listRow, error) {
+	return cacheRowsOf(ctx, g, dir, now, nil)
+}
+
+// cacheRowsOf is cacheRows for only the entries keep, when not nil,
+// selects. The profiles are resolved only when one is selected: clear
+// --expired over a large cache with nothing expired reads no config.
+func cacheRowsOf(ctx context.Context, g *globals, dir string, now time.Time, keep func(sessioncache.ListedEntry) bool) ([]listRow, error) {
 	logger := g.debugLogger()
 	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) { o.Logger = logger })
 	entries, err := cache.List()
 	if err != nil {
-		return nil, err
+		return nil, cacheDirError(dir, err)
+	}
+	if keep != nil {
+		entries = slices.DeleteFunc(entries, func(le sessioncache.ListedEntry) bool { return !keep(le) })
+		if len(entries) == 0 {
+			return nil, nil
+		}
 	}
 	owners := keyOwners(ctx, g, dir)
 	rows := make([]listRow, 0, len(entries))
@@ -137,6 +157,25 @@ func cacheRows(ctx context.Context, g *globals, dir string, now time.Time) ([]li
 		return strings.Compare(a.Profiles[0], b.Profiles[0])
 	})
 	return rows, nil
+}
+
+// cacheDirError says that the cache directory cannot be read, and what to
+// do; list and status say it alike.
+func cacheDirError(dir string, err error) error {
+	reason := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		reason = pe.Op + ": " + pe.Err.Error()
+	}
+	return fmt.Errorf("cannot read the cache directory %s (%s): make it a directory you own and can read and write, or pass --cache-dir (or set SESSIONCACHE_DIR) to another", dir, reason)
+}
+
+// checkCacheDir returns cacheDirError when dir exists but cannot be read.
+func checkCacheDir(dir string) error {
+	if _, err := os.ReadDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return cacheDirError(dir, err)
+	}
+	return nil
 }
 
 // isCacheKey reports whether key has the form of the keys the AWS CLI and
@@ -177,7 +216,14 @@ func newRow(cache *sessioncache.FileCache, le sessioncache.ListedEntry, owners [
 		r.Account = arnAccount(r.ARN)
 	}
 	r.AccessKeyID = maskKeyID(e.Credentials.AccessKeyID)
-	exp := e.Credentials.Expiration.UTC()
+	r.setExpiry(e.Credentials.Expiration, now, e.ExpiresWithin(now, sessioncache.DefaultExpiryWindow))
+	return r
+}
+
+// setExpiry sets the row's expiry and state; soon is whether the next
+// use refreshes the credentials.
+func (r *listRow) setExpiry(exp, now time.Time, soon bool) {
+	exp = exp.UTC()
 	left := exp.Sub(now)
 	abs := exp.Format(time.RFC3339)
 	secs := int64(left / time.Second)
@@ -187,12 +233,11 @@ func newRow(cache *sessioncache.FileCache, le sessioncache.ListedEntry, owners [
 	switch {
 	case left <= 0:
 		r.State = stateExpired
-	case e.ExpiresWithin(now, sessioncache.DefaultExpiryWindow):
+	case soon:
 		r.State = stateSoon
 	default:
 		r.State = stateValid
 	}
-	return r
 }
 
 // keyOwners maps each cache key to the profiles, among those the shared

@@ -18,13 +18,14 @@ import (
 type loginFlags struct {
 	useDeviceCode bool
 	noBrowser     bool
+	loginSession  bool
 }
 
 func newLoginCommand(g *globals) *cobra.Command {
 	var f loginFlags
 	cmd := &cobra.Command{
-		Use:   "login [-p PROFILE] [--use-device-code] [--no-browser]",
-		Short: "Sign in to IAM Identity Center (SSO), as 'aws sso login'",
+		Use:   "login [-p PROFILE] [--use-device-code] [--no-browser] [--login-session]",
+		Short: "Sign in to IAM Identity Center (SSO), as 'aws sso login', or with console credentials, as 'aws login'",
 		Long: `Login signs in to IAM Identity Center for the profile's sso_session (or
 legacy sso_start_url and sso_region) and caches the SSO token in
 ~/.aws/sso/cache, where the AWS CLI v2, botocore and the Go SDK use it.
@@ -34,7 +35,13 @@ It opens the browser on the sign-in page (the authorization code flow
 with PKCE), or with --use-device-code shows a URL and a code to enter on
 any device. With --no-browser, or without a display, it prints the URL
 on standard error. Processes that sign in for the same session at once
-share one sign-in.`,
+share one sign-in.
+
+For a profile with login_session (or a role whose source_profile has
+one), login signs in as 'aws login' does, with the console credentials,
+and writes the session's token to ~/.aws/login/cache, where the AWS CLI
+v2, botocore and the Go SDK use it. --login-session does the same for a
+profile without credentials, and adds login_session to it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runLogin(cmd.Context(), g, f, cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -42,10 +49,14 @@ share one sign-in.`,
 	}
 	cmd.Flags().BoolVar(&f.useDeviceCode, "use-device-code", false, "sign in with a URL and a code, on any device")
 	cmd.Flags().BoolVar(&f.noBrowser, "no-browser", false, "print the URL instead of opening a browser")
+	cmd.Flags().BoolVar(&f.loginSession, "login-session", false, "sign in as 'aws login' does, and give the profile login_session")
 	return cmd
 }
 
 func runLogin(ctx context.Context, g *globals, f loginFlags, stdout, stderr io.Writer) error {
+	if handled, err := runLoginSession(ctx, g, f, stdout, stderr); handled {
+		return err
+	}
 	ts, s, err := g.ssoTokenSource(ctx, func(o *ssologin.Options) {
 		o.UseDeviceCode = f.useDeviceCode
 		o.NoBrowser = f.noBrowser
@@ -54,8 +65,10 @@ func runLogin(ctx context.Context, g *globals, f loginFlags, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
+	ctx, caught, stop := onInterrupt(ctx)
+	defer stop()
 	if _, err := ts.Login(ctx); err != nil {
-		return err
+		return quietInterrupt(g, caught(), err)
 	}
 	_, err = fmt.Fprintf(stdout, "Successfully logged into Start URL: %s\n", s.StartURL)
 	return err

@@ -14,12 +14,14 @@ import (
 func newLogoutCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout [-p PROFILE]",
-		Short: "Remove the profile's SSO token and the role credentials cached from it",
+		Short: "Remove the profile's SSO or login session token and the role credentials cached from it",
 		Long: `Logout ends the session of the SSO token of the profile's sso_session
 (or legacy start URL) at the portal and removes the token from
 ~/.aws/sso/cache, and, as 'aws sso logout' does, the role credentials
 cached from it: those of every profile that uses the same sso_session or
-start URL.`,
+start URL. For a profile with login_session (or a role on top of one), it
+removes the session's token from ~/.aws/login/cache and the role
+credentials cached from that session.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runLogout(cmd.Context(), g, cmd.OutOrStdout())
@@ -28,6 +30,9 @@ start URL.`,
 }
 
 func runLogout(ctx context.Context, g *globals, stdout io.Writer) error {
+	if handled, err := runLoginSessionLogout(ctx, g, stdout); handled {
+		return err
+	}
 	ts, s, err := g.ssoTokenSource(ctx)
 	if err != nil {
 		return err

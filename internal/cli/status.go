@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/loginsession"
 	"github.com/spf13/cobra"
 )
 
@@ -21,7 +23,9 @@ func newStatusCommand(g *globals) *cobra.Command {
 		Short: "Print how long the profile's cached session has left, for a shell prompt",
 		Long: `Status prints the time the profile's cached session has left, such as
 42m or 1h05m, and nothing when the cache holds no session for it (or the
-profile uses keys that do not expire). It reads the profile's settings and
+profile uses keys that do not expire). For an 'aws login' session it is
+the time its current access credentials have left (at most 15 minutes;
+they are refreshed as they near it). It reads the profile's settings and
 its one cache entry, and never calls STS or asks for a code, so it is fast
 enough for a shell prompt. Without --profile it follows the SDK: keys in
 the environment, as inside 'sessioncache exec', report their
@@ -50,7 +54,8 @@ the seconds left, for scripts.`,
 type sessionStatus struct {
 	Profile string `json:"profile"`
 	// Source is "cache" for a cached entry, "environment" for keys in
-	// the environment.
+	// the environment, "login-session" for the access credentials of an
+	// aws login session's token file.
 	Source     string     `json:"source,omitempty"`
 	Cached     bool       `json:"cached"`
 	Expiration *time.Time `json:"expiration,omitempty"`
@@ -104,10 +109,20 @@ func (g *globals) sessionStatus(ctx context.Context, now time.Time) (sessionStat
 		return st, g.explain(err)
 	}
 	if len(entries) == 0 {
+		// A login session's own credentials are cached in its token file.
+		if src, _, _, path, err := l.LoginSession(ctx, opts...); err == nil && src != "" {
+			if tok, err := loginsession.Read(filepath.Dir(path), path); err == nil {
+				st.Source = "login-session"
+				st.setExpiration(tok.ExpiresAt, now)
+			}
+		}
 		return st, nil
 	}
 	dir, err := g.cacheDirPath()
 	if err != nil {
+		return st, err
+	}
+	if err := checkCacheDir(dir); err != nil {
 		return st, err
 	}
 	e, err := sessioncache.NewFileCache(dir).Get(entries[len(entries)-1].Key)
