@@ -75,7 +75,14 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 			return err
 		}
 	}
-	rows, err := cacheRows(ctx, g, dir, timeNow())
+	now := timeNow()
+	var keep func(sessioncache.ListedEntry) bool
+	if sel.expired {
+		keep = func(le sessioncache.ListedEntry) bool {
+			return le.Entry != nil && !le.Entry.Credentials.Expiration.After(now)
+		}
+	}
+	rows, err := cacheRowsOf(ctx, g, dir, now, keep)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,10 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // onInterrupt returns a context that SIGINT or SIGTERM cancels, with a
@@ -64,6 +66,7 @@ func quietInterrupt(g *globals, sig os.Signal, err error) error {
 	if s, ok := sig.(syscall.Signal); ok {
 		code = 128 + int(s)
 	}
+	tty.Settle(time.Second)
 	fmt.Fprintln(g.stderr)
 	return &statusError{code: code}
 }

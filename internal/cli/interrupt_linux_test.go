@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache"
 	"github.com/sessioncache/sessioncache/internal/ptytest"
 	"github.com/sessioncache/sessioncache/ststest"
 )
@@ -46,14 +49,21 @@ func TestCtrlCAtPrompts(t *testing.T) {
 	tests := map[string]struct {
 		args []string
 		sso  bool
+		// left is the time left of a cached session: its refresh, in
+		// the background, asks for the code.
+		left time.Duration
 	}{
-		"serve":       {args: []string{"serve", "-p", "mfa"}},
-		"exec server": {args: []string{"exec", "--server", "-p", "mfa", "--", "true"}},
-		"login":       {args: []string{"login", "-p", "dev", "--use-device-code", "--no-browser"}, sso: true},
+		"serve, refreshing": {args: []string{"serve", "-p", "mfa"}, left: 17 * time.Minute},
+		"serve":             {args: []string{"serve", "-p", "mfa"}},
+		"exec server":       {args: []string{"exec", "--server", "-p", "mfa", "--", "true"}},
+		"login":             {args: []string{"login", "-p", "dev", "--use-device-code", "--no-browser"}, sso: true},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			home, env := testHome(t)
+			if tt.left != 0 {
+				cacheEntry(t, home, "mfa", time.Now().Add(tt.left))
+			}
 			env = append(env, "AWS_ENDPOINT_URL=http://127.0.0.1:1", "SESSIONCACHE_NO_DIALOG=1")
 			var oidc *ststest.OIDCServer
 			if tt.sso {
@@ -93,15 +103,49 @@ func TestCtrlCAtPrompts(t *testing.T) {
 			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 				t.Errorf("exit = %v, want status 130", err)
 			}
-			if text := strings.TrimSpace(stderr.String()); strings.Contains(text, "sessioncache:") && !tt.sso || strings.Contains(text, "context canceled") || strings.Contains(text, "interrupted") {
+			text := strings.TrimSpace(stderr.String())
+			if tt.sso || tt.left != 0 {
+				// What it said before the prompt.
+				text = strings.TrimSpace(text[strings.LastIndex(text, "\n")+1:])
+				if tt.left != 0 && !strings.Contains(text, "are due for refresh") {
+					t.Errorf("stderr ends with %q, want the refresh's note", text)
+					text = ""
+				}
+				if tt.sso {
+					text = ""
+				}
+			}
+			if text != "" && !strings.Contains(text, "are due for refresh") || strings.Contains(stderr.String(), "context canceled") || strings.Contains(stderr.String(), "could not refresh") || strings.Contains(stderr.String(), "prompt interrupted") {
 				t.Errorf("stderr says %q, want nothing", text)
 			}
 			if term.EchoOff() {
 				t.Error("the terminal was left without echo")
 			}
-			if stdout.Len() > 0 {
+			if stdout.Len() > 0 && tt.left == 0 {
 				t.Errorf("stdout: %q", stdout.String())
 			}
 		})
+	}
+}
+
+// cacheEntry writes the cache entry of a profile's role in home, expiring
+// at exp.
+func cacheEntry(t *testing.T, home, profile string, exp time.Time) {
+	t.Helper()
+	aws := filepath.Join(home, ".aws")
+	dir := filepath.Join(aws, "cli", "cache")
+	l := &sessioncache.Loader{CacheDir: dir}
+	pes, err := l.ProfileEntries(context.Background(), config.WithSharedConfigProfile(profile),
+		config.WithSharedConfigFiles([]string{filepath.Join(aws, "config")}),
+		config.WithSharedCredentialsFiles([]string{filepath.Join(aws, "credentials")}))
+	if err != nil || len(pes) == 0 {
+		t.Fatalf("the entries of %s: %v", profile, err)
+	}
+	e := &sessioncache.Entry{Credentials: sessioncache.EntryCredentials{
+		AccessKeyID: "ASIAEXAMPLECACHED001", SecretAccessKey: "fake-secret", SessionToken: "fake-token",
+		Expiration: exp.Truncate(time.Second),
+	}}
+	if err := sessioncache.NewFileCache(dir).Set(pes[len(pes)-1].Key, e); err != nil {
+		t.Fatal(err)
 	}
 }

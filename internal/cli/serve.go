@@ -78,6 +78,7 @@ func runServe(ctx context.Context, g *globals, f serverFlags, format string, std
 	}
 	ctx, caught, stop := onInterrupt(ctx)
 	defer stop()
+	f.quitOnInterrupt = true
 	s, err := startServer(ctx, g, f)
 	if err != nil {
 		return quietInterrupt(g, caught(), err)
@@ -104,6 +105,9 @@ func runServe(ctx context.Context, g *globals, f serverFlags, format string, std
 	fmt.Fprintf(g.stderr, "sessioncache: serving the credentials of profile %s on %s until interrupted\n", g.quotedProfile(), s.url)
 	warnDefaultProfile(ctx, g.stderr)
 	<-ctx.Done()
+	if s.phase.prompting.Load() {
+		return quietInterrupt(g, caught(), sessioncache.ErrMFAPromptInterrupted)
+	}
 	return nil
 }
 
@@ -121,6 +125,8 @@ type serverFlags struct {
 	addr             string
 	allowNonLoopback bool
 	chainMFASession  bool
+	// quitOnInterrupt is set by serve, not a flag: see serverPhase.
+	quitOnInterrupt bool
 }
 
 func (f *serverFlags) register(fs *pflag.FlagSet) {
@@ -134,6 +140,21 @@ type credentialServer struct {
 	url, token string
 	cancel     context.CancelFunc
 	done       chan struct{}
+	phase      *serverPhase
+}
+
+// serverPhase is what a server's code source shares with its command.
+type serverPhase struct {
+	// background is set once the first credentials are served: codes
+	// are then asked for only where no standard input is needed.
+	background atomic.Bool
+	// prompting is set while a code is asked for at the terminal in the
+	// background.
+	prompting atomic.Bool
+	// quitOnInterrupt says that Ctrl-C at a background prompt ends the
+	// command (serve), rather than the prompt only (exec --server, whose
+	// command gets the Ctrl-C too).
+	quitOnInterrupt bool
 }
 
 // startServer binds f.addr, then loads the selected profile's credentials,
@@ -154,8 +175,8 @@ func startServer(ctx context.Context, g *globals, f serverFlags) (_ *credentialS
 			ln.Close()
 		}
 	}()
-	var background atomic.Bool
-	provider := g.serverProvider(f.chainMFASession, &background)
+	phase := &serverPhase{quitOnInterrupt: f.quitOnInterrupt}
+	provider := g.serverProvider(f.chainMFASession, phase)
 	token, err := credserver.NewToken()
 	if err != nil {
 		return nil, err
@@ -167,13 +188,14 @@ func startServer(ctx context.Context, g *globals, f serverFlags) (_ *credentialS
 	if err := loadServer(ctx, g, srv); err != nil {
 		return nil, err
 	}
-	background.Store(true)
+	phase.background.Store(true)
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &credentialServer{
 		url:    serverURL(ln.Addr().(*net.TCPAddr)),
 		token:  token,
 		cancel: cancel,
 		done:   make(chan struct{}),
+		phase:  phase,
 	}
 	go func() {
 		defer close(s.done)
@@ -267,10 +289,10 @@ func checkAddr(addr string, allow bool, stderr io.Writer) error {
 // real expiry; the server's refresh goes through the cache once they come
 // within its refresh window (see sessioncache.WithRefreshAhead). Once background is set, an MFA code is asked
 // for only at a terminal: standard input belongs to the command exec runs.
-func (g *globals) serverProvider(chainMFASession bool, background *atomic.Bool) aws.CredentialsProvider {
+func (g *globals) serverProvider(chainMFASession bool, phase *serverPhase) aws.CredentialsProvider {
 	l := g.loader()
 	l.ChainMFASession = chainMFASession
-	l.TokenProvider = g.serverTokenProvider(background)
+	l.TokenProvider = g.serverTokenProvider(phase)
 	opts := g.loadOptions()
 	return aws.CredentialsProviderFunc(func(ctx context.Context) (aws.Credentials, error) {
 		c, err := l.Credentials(ctx, opts...)
@@ -285,19 +307,27 @@ func (g *globals) serverProvider(chainMFASession bool, background *atomic.Bool) 
 // fetch; once background is set, from the sources that need no standard
 // input and no --mfa-token (used already): the profile's mfa_process, the
 // terminal, then a dialog, saying on the terminal why a code is asked for.
-func (g *globals) serverTokenProvider(background *atomic.Bool) sessioncache.TokenProvider {
+func (g *globals) serverTokenProvider(phase *serverPhase) sessioncache.TokenProvider {
 	first := g.tokenProvider()
 	if first == nil {
 		first = sessioncache.DefaultTokenProvider
 	}
 	profile := g.quotedProfile()
 	return func(ctx context.Context, serial string) (string, error) {
-		if !background.Load() {
+		if !phase.background.Load() {
 			return first(ctx, serial)
 		}
 		if haveTerminal() {
 			fmt.Fprintf(g.stderr, "\nsessioncache: the credentials of profile %s are due for refresh\n", profile)
-			return sessioncache.DefaultTokenProvider(ctx, serial)
+			phase.prompting.Store(true)
+			defer phase.prompting.Store(false)
+			code, err := sessioncache.DefaultTokenProvider(ctx, serial)
+			if errors.Is(err, sessioncache.ErrMFAPromptInterrupted) && phase.quitOnInterrupt {
+				// The Ctrl-C ends serve: wait for that, rather than
+				// report a failed refresh and ask again.
+				<-ctx.Done()
+			}
+			return code, err
 		}
 		code, err := unattended(ctx, serial)
 		var unavailable *sessioncache.MFACodeUnavailableError

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/sessioncache/sessioncache"
@@ -20,12 +19,12 @@ func TestServerTokenProvider(t *testing.T) {
 	stdin := strings.NewReader("654321\n")
 	var stderr strings.Builder
 	g := &globals{mfaToken: "123456", stdin: stdin, stderr: &stderr}
-	var background atomic.Bool
-	tp := g.serverTokenProvider(&background)
+	var phase serverPhase
+	tp := g.serverTokenProvider(&phase)
 	if code, err := tp(context.Background(), "arn:aws:iam::123456789012:mfa/alice"); err != nil || code != "123456" {
 		t.Fatalf("first fetch: code %q, %v; want the --mfa-token code", code, err)
 	}
-	background.Store(true)
+	phase.background.Store(true)
 	_, err := tp(context.Background(), "arn:aws:iam::123456789012:mfa/alice")
 	var unavailable *sessioncache.MFACodeUnavailableError
 	if !errors.As(err, &unavailable) {

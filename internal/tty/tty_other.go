@@ -15,6 +15,8 @@ func IsTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 // ReadHidden reads a line from the terminal (on Windows, the console) with
 // echo off.
 func ReadHidden(ctx context.Context, f *os.File) (string, error) {
+	reading.Add(1)
+	defer reading.Done()
 	b, err := term.ReadPassword(int(f.Fd()))
 	if err != nil {
 		return "", err

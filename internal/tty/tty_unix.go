@@ -39,6 +39,8 @@ func IsTerminal(f *os.File) bool {
 // while it waits, so that the restore happens; the process is not
 // stopped, ReadHidden returns ErrInterrupted.
 func ReadHidden(ctx context.Context, f *os.File) (string, error) {
+	reading.Add(1)
+	defer reading.Done()
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return "", err
