@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -417,5 +418,40 @@ func TestLoginSessionUntrustedFileIsRefused(t *testing.T) {
 				t.Fatalf("error %v: want a refusal naming %s", err, tc.names(w))
 			}
 		})
+	}
+}
+
+func TestLoginSessionDebugShowsNoSecret(t *testing.T) {
+	w := newLoginWorld(t)
+	before := w.signIn(t, -time.Minute)
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p := NewLoginSessionProvider(loginARN, func(o *LoginSessionOptions) { o.Logger = logger })
+	if _, err := p.Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(w.path)
+	if !strings.Contains(buf.String(), "login session refreshed") {
+		t.Fatalf("no debug line of the refresh: %s", buf.String())
+	}
+	assertNoLoginSecret(t, buf.String(), before)
+	assertNoLoginSecret(t, buf.String(), after)
+}
+
+func TestLoginSessionServerErrorWithTimeLeftUsesTheCredentials(t *testing.T) {
+	w := newLoginWorld(t)
+	before := w.signIn(t, 3*time.Minute)
+	old := w.token(t)
+	w.signin.FailNext(3, "InternalServerException", "try later", 500)
+	creds, err := NewLoginSessionProvider(loginARN).Retrieve(context.Background())
+	if err != nil || creds.AccessKeyID != old.AccessKeyID {
+		t.Fatalf("%v: want the file's credentials, which have 3 minutes left", err)
+	}
+	if n := w.signin.Calls("CreateOAuth2Token"); n != 3 {
+		t.Errorf("%d calls, want 3 attempts", n)
+	}
+	after, _ := os.ReadFile(w.path)
+	if !bytes.Equal(before, after) {
+		t.Error("the token file changed")
 	}
 }
