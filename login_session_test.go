@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -418,4 +419,21 @@ func TestLoginSessionUntrustedFileIsRefused(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestLoginSessionDebugShowsNoSecret(t *testing.T) {
+	w := newLoginWorld(t)
+	before := w.signIn(t, -time.Minute)
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	p := NewLoginSessionProvider(loginARN, func(o *LoginSessionOptions) { o.Logger = logger })
+	if _, err := p.Retrieve(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(w.path)
+	if !strings.Contains(buf.String(), "login session refreshed") {
+		t.Fatalf("no debug line of the refresh: %s", buf.String())
+	}
+	assertNoLoginSecret(t, buf.String(), before)
+	assertNoLoginSecret(t, buf.String(), after)
 }

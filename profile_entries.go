@@ -70,7 +70,8 @@ func (l *Loader) Credentials(ctx context.Context, optFns ...func(*config.LoadOpt
 	entries, r, err := l.profileEntries(ctx, optFns)
 	if err == nil && len(entries) > 0 && r.cache != nil {
 		p := r.provider(nil)
-		if e := p.lookup(ctx, entries[len(entries)-1].Key); e != nil {
+		// A miss is logged by the Retrieve below.
+		if e := p.lookup(ctx, entries[len(entries)-1].Key, false); e != nil {
 			return e.AWSCredentials(p.opts.Source), nil
 		}
 	}

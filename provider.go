@@ -3,6 +3,8 @@ package sessioncache
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"time"
@@ -95,7 +97,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	key := p.fetcher.CacheKey()
 	c := p.opts.Cache
 	if c != nil {
-		if e := p.lookup(ctx, key); e != nil {
+		if e := p.lookup(ctx, key, true); e != nil {
 			return e.AWSCredentials(p.opts.Source), nil
 		}
 		l, err := c.lock(ctx, key, "fetching new credentials")
@@ -103,8 +105,9 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		switch {
 		case err == nil:
 			defer l.Release()
-			// Whoever held the lock may have written a fresh entry.
-			if e := p.lookup(ctx, key); e != nil {
+			// Whoever held the lock may have written a fresh entry. The
+			// miss was logged already.
+			if e := p.lookup(ctx, key, false); e != nil {
 				return e.AWSCredentials(p.opts.Source), nil
 			}
 			ctx = context.WithValue(ctx, lockNoteKey{}, l.Note)
@@ -127,7 +130,8 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			if errors.Is(err, ErrUntrustedEntry) {
 				p.opts.Logger.Debug("not writing the cache", "error", err.Error())
 			} else {
-				c.warnOnce("write "+c.Path(key), "sessioncache: could not save the new credentials, so the next run fetches them again: "+strings.TrimPrefix(err.Error(), "sessioncache: "))
+				// Once per directory: a chain writes several entries.
+				c.warnOnce("write "+c.dir, fmt.Sprintf("sessioncache: could not save the new credentials in the cache directory %s (%s), so the next run fetches them again: make it a directory you own and can write, or use another cache directory", c.dir, pathErrReason(err)))
 			}
 		} else {
 			p.opts.Logger.Debug("cache entry written", "key", key, "expires", e.Credentials.Expiration)
@@ -137,20 +141,36 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 }
 
 // lookup returns key's entry when it is usable for the expiry window (and
-// any refresh ahead that ctx asks for).
-func (p *Provider) lookup(ctx context.Context, key string) *Entry {
+// any refresh ahead that ctx asks for). logMiss logs why it is not; a
+// second look at the same key leaves it out, so that a cold fetch logs
+// one miss.
+func (p *Provider) lookup(ctx context.Context, key string, logMiss bool) *Entry {
+	miss := p.opts.Logger.Debug
+	if !logMiss {
+		miss = func(string, ...any) {}
+	}
 	e, err := p.opts.Cache.Get(key)
 	switch {
 	case errors.Is(err, ErrNotCached):
-		p.opts.Logger.Debug("cache miss", "key", key)
+		miss("cache miss", "key", key)
 		return nil
 	case err != nil:
-		p.opts.Logger.Debug("cache miss", "key", key, "reason", err.Error())
+		miss("cache miss", "key", key, "reason", err.Error())
 		return nil
 	case e.ExpiresWithin(timeNow(), p.opts.ExpiryWindow+refreshAhead(ctx)):
-		p.opts.Logger.Debug("cache entry expires soon", "key", key, "expires", e.Credentials.Expiration)
+		miss("cache entry expires soon", "key", key, "expires", e.Credentials.Expiration)
 		return nil
 	}
 	p.opts.Logger.Debug("cache hit", "key", key, "expires", e.Credentials.Expiration)
 	return e
+}
+
+// pathErrReason is the system's reason of a file error ("permission
+// denied"), without the path that the message around it names already.
+func pathErrReason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return strings.TrimPrefix(err.Error(), "sessioncache: ")
 }

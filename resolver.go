@@ -241,6 +241,9 @@ func (r *resolver) stsClient(cfg aws.Config, creds aws.CredentialsProvider) *sts
 		if creds != nil {
 			o.Credentials = creds
 		}
+		if r.logger != nil {
+			o.APIOptions = append(o.APIOptions, logCalls(r.logger))
+		}
 		if o.Region == "" {
 			o.Region = "us-east-1"
 		}
@@ -341,7 +344,11 @@ func (r *resolver) ssoFetcher(cfg aws.Config, sc *config.SharedConfig) (*SSOFetc
 	ssoCfg.Region = region
 	var client GetRoleCredentialsAPIClient
 	if !r.keysOnly {
-		client = sso.NewFromConfig(ssoCfg)
+		client = sso.NewFromConfig(ssoCfg, func(o *sso.Options) {
+			if r.logger != nil {
+				o.APIOptions = append(o.APIOptions, logCalls(r.logger))
+			}
+		})
 		var tp bearer.TokenProvider
 		if r.ssoTokenOpts != nil && sc.SSOSessionName != "" {
 			path, err := ssoCacheKeyPath(sc.SSOSessionName)

@@ -1,12 +1,13 @@
 // Package ststest provides a local AWS Security Token Service (STS), a
-// local IAM Identity Center (SSO) portal and a local SSO OIDC service (the
-// sign-in: [OIDCServer]) for tests, in the spirit of net/http/httptest.
+// local IAM Identity Center (SSO) portal, a local SSO OIDC service (the
+// sign-in: [OIDCServer]) and a local sign-in service of `aws login`
+// sessions ([SigninServer]) for tests, in the spirit of net/http/httptest.
 //
 // Point any AWS SDK or the AWS CLI at [Server.URL] (for aws-sdk-go-v2, set
 // BaseEndpoint on sts.Options, or AWS_ENDPOINT_URL_STS in the environment)
 // and it answers over real HTTP, in the STS query protocol, with the XML
 // documents and errors real STS sends. The package depends on the standard
-// library only.
+// library and this module's own code only.
 //
 // # Actions
 //
@@ -70,4 +71,14 @@
 // turns an access token into role credentials. Point the SDK's sso client
 // at [SSOServer.URL]; with SSOOptions.STS set, the credentials it hands out
 // also sign calls to that STS.
+//
+// # aws login
+//
+// [SigninServer] is the sign-in service of `aws login` sessions
+// (login_session profiles): /v1/authorize of the browser sign-in, and
+// CreateOAuth2Token at /v1/token, which verifies each request's DPoP
+// proof (signature, htm, htu, iat window, single-use jti, and the key the
+// refresh token is bound to) and rotates refresh tokens. Point
+// AWS_ENDPOINT_URL_SIGNIN at [SigninServer.URL]; [SigninServer.SignIn]
+// returns a token file as `aws login` writes it.
 package ststest

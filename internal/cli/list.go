@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -126,7 +128,7 @@ func cacheRowsOf(ctx context.Context, g *globals, dir string, now time.Time, kee
 	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) { o.Logger = logger })
 	entries, err := cache.List()
 	if err != nil {
-		return nil, err
+		return nil, cacheDirError(dir, err)
 	}
 	if keep != nil {
 		entries = slices.DeleteFunc(entries, func(le sessioncache.ListedEntry) bool { return !keep(le) })
@@ -155,6 +157,25 @@ func cacheRowsOf(ctx context.Context, g *globals, dir string, now time.Time, kee
 		return strings.Compare(a.Profiles[0], b.Profiles[0])
 	})
 	return rows, nil
+}
+
+// cacheDirError says that the cache directory cannot be read, and what to
+// do; list and status say it alike.
+func cacheDirError(dir string, err error) error {
+	reason := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		reason = pe.Op + ": " + pe.Err.Error()
+	}
+	return fmt.Errorf("cannot read the cache directory %s (%s): make it a directory you own and can read and write, or pass --cache-dir (or set SESSIONCACHE_DIR) to another", dir, reason)
+}
+
+// checkCacheDir returns cacheDirError when dir exists but cannot be read.
+func checkCacheDir(dir string) error {
+	if _, err := os.ReadDir(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return cacheDirError(dir, err)
+	}
+	return nil
 }
 
 // isCacheKey reports whether key has the form of the keys the AWS CLI and

@@ -139,6 +139,19 @@ func TestLoginSessionCLISignInExportLogout(t *testing.T) {
 		t.Errorf("status -p dev printed %q (%s), want the 15 minutes the login credentials have", out.String(), errOut.String())
 	}
 	out.Reset()
+	errOut.Reset()
+	served := make(chan int, 1)
+	go func() { served <- Main([]string{"serve", "-p", "dev"}, strings.NewReader(""), &out, &errOut) }()
+	select {
+	case code := <-served:
+		if code == 0 || !strings.Contains(errOut.String(), "aws login session") || !strings.Contains(errOut.String(), "source_profile is dev") {
+			t.Errorf("serve -p dev: %d %s, want a refusal that suggests a role on top", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve -p dev did not refuse 15-minute credentials")
+	}
+	out.Reset()
+	errOut.Reset()
 	if code := Main([]string{"export", "-p", "admin"}, strings.NewReader(""), &out, &errOut); code != 0 {
 		t.Fatalf("export -p admin: %s", errOut.String())
 	}

@@ -225,6 +225,12 @@ func loadServer(ctx context.Context, g *globals, srv *credserver.Server) error {
 	// Fresh, they are already too short to hand out: clients would be
 	// refused, and every refresh would call STS.
 	left := time.Until(stale.Expires)
+	if src, _, _, _, lerr := g.loginSessionOf(ctx); lerr == nil && src != "" {
+		if selected, _ := g.profileName(); src == selected {
+			return fmt.Errorf("profile %s: its credentials come from an aws login session and last at most 15 minutes, and the server hands out only credentials with %s left: serve a role whose source_profile is %s instead",
+				g.quotedProfile(), shortDuration(credserver.DefaultMinValidity), src)
+		}
+	}
 	return fmt.Errorf("profile %s: its new credentials last only %s, and the server hands out only credentials with %s left: raise the profile's duration_seconds to 1200 or more",
 		g.quotedProfile(), shortDuration(left), shortDuration(credserver.DefaultMinValidity))
 }

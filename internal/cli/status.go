@@ -122,6 +122,9 @@ func (g *globals) sessionStatus(ctx context.Context, now time.Time) (sessionStat
 	if err != nil {
 		return st, err
 	}
+	if err := checkCacheDir(dir); err != nil {
+		return st, err
+	}
 	e, err := sessioncache.NewFileCache(dir).Get(entries[len(entries)-1].Key)
 	switch {
 	case errors.Is(err, sessioncache.ErrNotCached):
