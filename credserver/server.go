@@ -43,6 +43,10 @@ const maxSleep = time.Minute
 // timeNow is a variable so that tests can move the clock.
 var timeNow = time.Now
 
+// testHookWait, when set, is told how long Run is about to wait before it
+// refreshes again.
+var testHookWait func(d time.Duration)
+
 // Options configure a Server.
 type Options struct {
 	// Path is the path the credentials are served on. Default: "/".
@@ -257,6 +261,9 @@ func (s *Server) Run(ctx context.Context) error {
 			next = retryAt
 		}
 		if d := next.Sub(timeNow()); d > 0 {
+			if testHookWait != nil {
+				testHookWait(d)
+			}
 			t := time.NewTimer(min(d, maxSleep))
 			select {
 			case <-ctx.Done():
