@@ -12,7 +12,7 @@ import (
 func TestReadLine(t *testing.T) {
 	tests := map[string]struct {
 		in, want, rest string
-		err             error
+		err            error
 	}{
 		"a line":                  {in: "123456\nnext", want: "123456", rest: "next"},
 		"end of input":            {in: "123", want: "123", err: io.EOF},
