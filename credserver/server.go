@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/refreshahead"
 )
 
 // DefaultMinValidity is how long the credentials of every answer stay
@@ -182,7 +182,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 	}
 	// A sessioncache provider then refreshes credentials that it would
 	// still serve to itself, but that would soon be stale here.
-	return s.retrieve(sessioncache.WithRefreshAhead(ctx, s.opts.RefreshWindow))
+	return s.retrieve(refreshahead.With(ctx, s.opts.RefreshWindow))
 }
 
 // Load serves the provider's credentials as it gives them, without asking

@@ -344,7 +344,13 @@ func TestRunRetries(t *testing.T) {
 	if err := s.Refresh(ctx); !errors.As(err, &stale) {
 		t.Fatalf("Refresh of credentials inside the window: %v, want a StaleError", err)
 	}
-	go s.Run(ctx)
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		s.Run(ctx)
+	}()
+	// Run reads the test hooks: it must end before the next test sets them.
+	defer func() { cancel(); <-ran }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := endpointProvider(hs.URL+"/", testToken).Retrieve(ctx)
