@@ -455,3 +455,20 @@ func TestLoginSessionServerErrorWithTimeLeftUsesTheCredentials(t *testing.T) {
 		t.Error("the token file changed")
 	}
 }
+
+func TestLoginSessionHonoursAWSLoginCacheDirectory(t *testing.T) {
+	w := newLoginWorld(t)
+	data, err := w.signin.SignIn(10 * time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(w.home, "elsewhere")
+	mustWrite(t, loginsession.Path(dir, loginARN), string(data))
+	if _, err := w.retrieve(t, "login", nil); err == nil {
+		t.Fatal("read a token that is not in ~/.aws/login/cache")
+	}
+	t.Setenv("AWS_LOGIN_CACHE_DIRECTORY", dir)
+	if _, err := w.retrieve(t, "login", nil); err != nil {
+		t.Fatalf("with AWS_LOGIN_CACHE_DIRECTORY: %v", err)
+	}
+}
