@@ -1,20 +1,14 @@
 package sessioncache
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/aws-sdk-go-v2/service/sts/types"
-	"github.com/aws/smithy-go"
-	"github.com/aws/smithy-go/middleware"
-	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // AssumeRoleAPIClient is the part of the STS client that
@@ -22,10 +16,6 @@ import (
 type AssumeRoleAPIClient interface {
 	AssumeRole(ctx context.Context, params *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error)
 }
-
-// DefaultMFAAttempts is how many codes a TokenProvider is asked for
-// before a refused code is final.
-const DefaultMFAAttempts = 3
 
 // AssumeRoleOptions configure an AssumeRoleFetcher. They mirror the
 // profile settings of the AWS CLI.
@@ -85,26 +75,21 @@ func (f *AssumeRoleFetcher) CacheKey() string { return f.key }
 // by the SDK: STS refuses a code used twice, so a resent request would
 // fail and could lock the device.
 func (f *AssumeRoleFetcher) Fetch(ctx context.Context) (*Entry, error) {
-	in := &sts.AssumeRoleInput{RoleArn: aws.String(f.roleARN)}
-	in.RoleSessionName = aws.String(f.opts.RoleSessionName)
-	if f.opts.RoleSessionName == "" {
-		in.RoleSessionName = aws.String(defaultSessionName())
-	}
+	return f.fetch(ctx, fetchOptions{})
+}
+
+func (f *AssumeRoleFetcher) fetch(ctx context.Context, o fetchOptions) (*Entry, error) {
+	req := stsRequest{sessionName: f.opts.RoleSessionName, duration: f.opts.Duration, serial: f.opts.SerialNumber, tokenProvider: f.opts.TokenProvider, profile: f.opts.Profile}
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(f.roleARN), RoleSessionName: req.roleSessionName(), DurationSeconds: req.durationSeconds()}
 	if f.opts.ExternalID != "" {
 		in.ExternalId = aws.String(f.opts.ExternalID)
-	}
-	if f.opts.Duration != 0 {
-		in.DurationSeconds = aws.Int32(int32(f.opts.Duration / time.Second))
 	}
 	if f.opts.Policy != "" {
 		in.Policy = aws.String(f.opts.Policy)
 	}
 	var out *sts.AssumeRoleOutput
-	err := withMFA(ctx, f.opts.SerialNumber, f.opts.TokenProvider, f.opts.Profile, func(code string, optFns ...func(*sts.Options)) error {
-		if code != "" {
-			in.SerialNumber = aws.String(f.opts.SerialNumber)
-			in.TokenCode = aws.String(code)
-		}
+	err := req.withMFA(ctx, o, func(serial, code *string, optFns ...func(*sts.Options)) error {
+		in.SerialNumber, in.TokenCode = serial, code
 		var err error
 		out, err = f.client.AssumeRole(ctx, in, optFns...)
 		return err
@@ -122,136 +107,54 @@ func (f *AssumeRoleFetcher) Fetch(ctx context.Context) (*Entry, error) {
 	return stsEntry(out.Credentials, out.AssumedRoleUser, out.ResultMetadata), nil
 }
 
-// stsEntry makes the entry of an STS response, with the account of the
-// role session when there is one.
-func stsEntry(c *types.Credentials, u *types.AssumedRoleUser, md middleware.Metadata) *Entry {
-	e := &Entry{Credentials: EntryCredentials{
-		AccessKeyID:     aws.ToString(c.AccessKeyId),
-		SecretAccessKey: aws.ToString(c.SecretAccessKey),
-		SessionToken:    aws.ToString(c.SessionToken),
-		Expiration:      aws.ToTime(c.Expiration).UTC(),
-	}}
-	if u != nil {
-		e.AssumedRoleUser = &AssumedRoleUser{AssumedRoleID: aws.ToString(u.AssumedRoleId), ARN: aws.ToString(u.Arn)}
-		e.Credentials.AccountID = accountFromARN(aws.ToString(u.Arn))
+// assumeRoleOptions maps a profile's settings to AssumeRole's, as the AWS
+// CLI does.
+func (r *resolver) assumeRoleOptions(sc *config.SharedConfig) func(*AssumeRoleOptions) {
+	duration := r.duration
+	if sc.RoleDurationSeconds != nil {
+		duration = *sc.RoleDurationSeconds
 	}
-	e.RequestID, _ = awsmiddleware.GetRequestIDMetadata(md)
-	return e
-}
-
-// noRetry keeps the SDK from resending a request that carries a one-time
-// MFA code, after a timeout or a server error alike.
-func noRetry(o *sts.Options) {
-	o.Retryer = aws.NopRetryer{}
-	o.RetryMaxAttempts = 1
-}
-
-// defaultSessionName names a role session when the profile does not; as
-// in botocore, the name is not part of the cache key.
-func defaultSessionName() string {
-	return "sessioncache-" + strconv.FormatInt(timeNow().Unix(), 10)
-}
-
-// withMFA runs call with an MFA code when serial is set: it asks tp
-// (DefaultTokenProvider when nil) for a code, checks its form, and, when
-// STS refuses the code, asks the same source again, up to
-// DefaultMFAAttempts codes in all. A code is never sent twice: a source
-// that gives a refused code again ends the attempts. A call that carries
-// a code gets the option that keeps the SDK from resending it.
-func withMFA(ctx context.Context, serial string, tp TokenProvider, profile string, call func(code string, optFns ...func(*sts.Options)) error) error {
-	if serial == "" {
-		return explainSTSError(call(""), serial, profile)
+	return func(o *AssumeRoleOptions) {
+		o.RoleSessionName = sc.RoleSessionName
+		o.ExternalID = sc.ExternalID
+		o.SerialNumber = sc.MFASerial
+		o.TokenProvider = r.tokenProviderFor(sc)
+		o.Duration = duration
+		o.Profile = sc.Profile
 	}
-	setLockNote(ctx, "waiting for an MFA code for "+serial)
+}
+
+// tokenProviderFor returns the TokenProvider of sc's MFA code: the
+// Loader's, else DefaultTokenProvider, told the mfa_process of sc or of
+// the nearest source profile that sets one. The files are read only when
+// a code is needed.
+func (r *resolver) tokenProviderFor(sc *config.SharedConfig) TokenProvider {
+	tp := r.tokenProvider
 	if tp == nil {
 		tp = DefaultTokenProvider
 	}
-	var refused error // why the last code was not accepted
-	sent := make(map[string]bool)
-	for attempt := 1; ; attempt++ {
-		code, err := tp(ctx, serial)
+	return func(ctx context.Context, serial string) (string, error) {
+		env, err := config.NewEnvConfig()
 		if err != nil {
-			if refused != nil && !errors.Is(err, ErrMFAPromptInterrupted) && ctx.Err() == nil {
-				// Nothing more to try: the refusal says what happened.
-				return refused
+			return "", err
+		}
+		var files config.LoadSharedConfigOptions
+		sharedFiles(r.loadOptions, &env)(&files)
+		for s := sc; s != nil; s = s.Source {
+			var serr error
+			p := profileMFAProcess(s.Profile, func(key string) string {
+				v, err := profileSetting(files.ConfigFiles, s.Profile, key)
+				serr = cmp.Or(serr, err)
+				return v
+			})
+			if serr != nil {
+				return "", serr
 			}
-			return err
-		}
-		code = strings.TrimSpace(code)
-		last := attempt >= DefaultMFAAttempts
-		switch {
-		case !ValidMFACode(code):
-			refused = &InvalidMFACodeError{Serial: serial}
-			if last {
-				return refused
+			if p.command != "" {
+				ctx = withMFAProcess(ctx, p)
+				break
 			}
-			tty.Tell("That is not a 6-digit code. Try again.")
-			continue
-		case sent[code]:
-			return refused
 		}
-		sent[code] = true
-		err = call(code, noRetry)
-		if !isInvalidMFACode(err) {
-			return explainSTSError(err, serial, profile)
-		}
-		refused = explainSTSError(err, serial, profile)
-		if last {
-			return refused
-		}
-		tty.Tell("STS did not accept that code. Wait for the next one and try again.")
+		return tp(ctx, serial)
 	}
-}
-
-// withUnavailableHint adds hint to an error that says no MFA code could
-// be had.
-func withUnavailableHint(err error, hint string) error {
-	var unavailable *MFACodeUnavailableError
-	if hint == "" || !errors.As(err, &unavailable) {
-		return err
-	}
-	return fmt.Errorf("%w; %s", err, hint)
-}
-
-func isInvalidMFACode(err error) bool {
-	var ae smithy.APIError
-	return errors.As(err, &ae) && ae.ErrorCode() == "AccessDenied" &&
-		strings.Contains(ae.ErrorMessage(), "invalid MFA one time pass code")
-}
-
-// explainSTSError adds what to do to the STS errors people meet most.
-func explainSTSError(err error, serial, profile string) error {
-	var ae smithy.APIError
-	if err == nil || !errors.As(err, &ae) {
-		return err
-	}
-	switch {
-	case isInvalidMFACode(err):
-		// STS's status line and request id help no one here.
-		return &MFACodeRefusedError{Serial: serial, Err: err}
-	case strings.Contains(ae.ErrorMessage(), "unable to validate MFA code"):
-		return fmt.Errorf("%w (check that mfa_serial %q is the ARN of your MFA device)", err, serial)
-	case ae.ErrorCode() == "ExpiredToken" || ae.ErrorCode() == "ExpiredTokenException":
-		return fmt.Errorf("%w (the credentials used to call STS have expired: stale AWS_* environment variables or an old source profile session are the usual cause)", err)
-	case ae.ErrorCode() == "InvalidClientTokenId" || ae.ErrorCode() == "SignatureDoesNotMatch":
-		return fmt.Errorf("%w (the source credentials were refused: check the keys of the source profile%s)", err, forProfile(profile))
-	}
-	return err
-}
-
-func forProfile(profile string) string {
-	if profile == "" {
-		return ""
-	}
-	return " of " + profile
-}
-
-// accountFromARN returns the account of an ARN such as
-// arn:aws:sts::123456789012:assumed-role/admin/name.
-func accountFromARN(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
 }

@@ -3,14 +3,13 @@ package sessioncache
 import (
 	"context"
 	"errors"
-	"os"
-
-	"github.com/sessioncache/sessioncache/ssologin"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache/ssologin"
 )
 
 // Loader loads AWS configurations whose credentials share the AWS CLI's
@@ -296,4 +295,24 @@ func sharedFiles(lo *config.LoadOptions, env *config.EnvConfig) func(*config.Loa
 			}
 		}
 	}
+}
+
+// NewClient returns a service client whose credentials share the AWS CLI's
+// cache, for any service of aws-sdk-go-v2:
+//
+//	client, err := sessioncache.NewClient(ctx, ecs.NewFromConfig, func(o *ecs.Options) {
+//		o.Region = "us-west-2"
+//	})
+//
+// The configuration comes from LoadDefaultConfig with no options, so the
+// profile is $AWS_PROFILE or default; to choose it in code, call
+// LoadDefaultConfig with config.WithSharedConfigProfile and then the
+// service's NewFromConfig.
+func NewClient[Client, Options any](ctx context.Context, newFromConfig func(aws.Config, ...func(*Options)) Client, optFns ...func(*Options)) (Client, error) {
+	cfg, err := LoadDefaultConfig(ctx)
+	if err != nil {
+		var zero Client
+		return zero, err
+	}
+	return newFromConfig(cfg, optFns...), nil
 }

@@ -19,14 +19,25 @@ func TestDeleteIfKeepsAnEntryRefreshedMeanwhile(t *testing.T) {
 	// A process refreshes the entry just as DeleteIf has decided: it
 	// takes the lock, as a Provider does, and writes a fresh entry.
 	refreshed := make(chan error, 1)
+	waiting := make(chan struct{})
+	other := NewFileCache(c.dir, func(o *FileCacheOptions) {
+		o.OnWait = func(LockHolder) { close(waiting) }
+	})
+	setLockWaitNotice(t, 0)
 	old := testHookBeforeDelete
 	testHookBeforeDelete = func(key string) {
 		go func() {
-			_, err := newTestProvider(&fakeFetcher{key: key}, c, nil).Retrieve(context.Background())
+			_, err := newTestProvider(&fakeFetcher{key: key}, other, nil).Retrieve(context.Background())
 			refreshed <- err
 		}()
-		// Give the refresh time to finish, were it not kept waiting.
-		time.Sleep(300 * time.Millisecond)
+		// The refresh waits for DeleteIf's lock: it cannot write before
+		// the delete.
+		select {
+		case <-waiting:
+		case err := <-refreshed:
+			t.Errorf("the refresh finished (%v) while DeleteIf held the lock", err)
+			refreshed <- err
+		}
 	}
 	t.Cleanup(func() { testHookBeforeDelete = old })
 

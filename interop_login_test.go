@@ -2,6 +2,7 @@ package sessioncache_test
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -179,5 +180,53 @@ func TestInteropLoginSDKRefreshesGoReads(t *testing.T) {
 	}
 	if n := srv.Calls("CreateOAuth2Token"); n != 1 {
 		t.Fatalf("%d refresh calls: sessioncache refreshed what the SDK wrote", n)
+	}
+}
+
+// The token file that `sessioncache login` writes is one that botocore
+// and the SDK use as it is.
+func TestInteropLoginSignInPeersRead(t *testing.T) {
+	srv, path, env := loginPeerWorld(t)
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	browser := func(u string) error {
+		// The browser: the service approves at once and redirects to the
+		// loopback listener.
+		go func() {
+			if resp, err := http.Get(u); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		return nil
+	}
+	signin := ststest.NewSigninServer(func(o *ststest.SigninOptions) {
+		o.Session = loginPeerSession
+		o.AutoApprove = true
+	})
+	defer signin.Close()
+	tok, session, err := loginsession.SignIn(context.Background(), loginsession.SignInOptions{
+		Client: &loginsession.Client{Endpoint: signin.URL},
+		Open:   browser,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if session != loginPeerSession || loginsession.Path(filepath.Dir(path), session) != path {
+		t.Fatalf("signed in as %s", session)
+	}
+	if err := loginsession.Write(path, tok, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The peers refresh against srv, which never issued this token: a
+	// refresh would fail. They must use the credentials as they are.
+	if got := botocoreKey(t, env); got != tok.AccessKeyID {
+		t.Fatalf("botocore got %s, want the signed-in %s", got, tok.AccessKeyID)
+	}
+	if got := sdkLogin(t); got != tok.AccessKeyID {
+		t.Fatalf("the SDK got %s, want the signed-in %s", got, tok.AccessKeyID)
+	}
+	if n := srv.Calls("CreateOAuth2Token"); n != 0 {
+		t.Fatalf("%d refresh calls", n)
 	}
 }

@@ -136,7 +136,11 @@ func (p *LoginSessionProvider) dir() (string, error) {
 }
 
 // Retrieve returns the session's credentials, refreshing them first when
-// they have RefreshWindow or less left.
+// they have RefreshWindow or less left. When the sign-in service fails or
+// stalls (within Timeout, over all attempts) it returns the file's
+// credentials while they have more than a minute left, and an error naming
+// the profile after; the file is left as it was. A session that has ended
+// is a *LoginSessionError, never retried.
 func (p *LoginSessionProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	dir, err := p.dir()
 	if err != nil {
@@ -168,6 +172,13 @@ func (p *LoginSessionProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 		return loginCredentials(t), nil
 	}
 	n, err := p.refresh(ctx, t)
+	var ended *LoginSessionError
+	if err != nil && !errors.As(err, &ended) && timeNow().Add(time.Minute).Before(t.ExpiresAt) {
+		// As botocore does while it may: the service may answer later.
+		p.opts.Logger.Warn("sessioncache: the login session could not be refreshed; using its credentials while they last",
+			"profile", p.opts.Profile, "expires", t.ExpiresAt, "error", err.Error())
+		return loginCredentials(t), nil
+	}
 	if err != nil {
 		return aws.Credentials{}, err
 	}

@@ -437,3 +437,38 @@ func TestLoginSessionDebugShowsNoSecret(t *testing.T) {
 	assertNoLoginSecret(t, buf.String(), before)
 	assertNoLoginSecret(t, buf.String(), after)
 }
+
+func TestLoginSessionServerErrorWithTimeLeftUsesTheCredentials(t *testing.T) {
+	w := newLoginWorld(t)
+	before := w.signIn(t, 3*time.Minute)
+	old := w.token(t)
+	w.signin.FailNext(3, "InternalServerException", "try later", 500)
+	creds, err := NewLoginSessionProvider(loginARN).Retrieve(context.Background())
+	if err != nil || creds.AccessKeyID != old.AccessKeyID {
+		t.Fatalf("%v: want the file's credentials, which have 3 minutes left", err)
+	}
+	if n := w.signin.Calls("CreateOAuth2Token"); n != 3 {
+		t.Errorf("%d calls, want 3 attempts", n)
+	}
+	after, _ := os.ReadFile(w.path)
+	if !bytes.Equal(before, after) {
+		t.Error("the token file changed")
+	}
+}
+
+func TestLoginSessionHonoursAWSLoginCacheDirectory(t *testing.T) {
+	w := newLoginWorld(t)
+	data, err := w.signin.SignIn(10 * time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(w.home, "elsewhere")
+	mustWrite(t, loginsession.Path(dir, loginARN), string(data))
+	if _, err := w.retrieve(t, "login", nil); err == nil {
+		t.Fatal("read a token that is not in ~/.aws/login/cache")
+	}
+	t.Setenv("AWS_LOGIN_CACHE_DIRECTORY", dir)
+	if _, err := w.retrieve(t, "login", nil); err != nil {
+		t.Fatalf("with AWS_LOGIN_CACHE_DIRECTORY: %v", err)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/sessioncache/sessioncache/internal/refreshahead"
+	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // DefaultExpiryWindow is how long before expiry an entry stops being used:
@@ -20,9 +22,6 @@ const DefaultExpiryWindow = 15 * time.Minute
 // timeNow is a variable so that tests can move the clock.
 var timeNow = time.Now
 
-// refreshAheadKey is the context key of WithRefreshAhead.
-type refreshAheadKey struct{}
-
 // WithRefreshAhead returns a context under which a Provider treats
 // credentials that expire within its expiry window plus d as due, and
 // refreshes them through the cache. A caller behind the memory cache of
@@ -31,13 +30,7 @@ type refreshAheadKey struct{}
 // credentials on to others, such as a credential server, uses it to
 // refresh ahead of their own refresh; other providers ignore it.
 func WithRefreshAhead(ctx context.Context, d time.Duration) context.Context {
-	return context.WithValue(ctx, refreshAheadKey{}, d)
-}
-
-// refreshAhead returns the d of WithRefreshAhead, or 0.
-func refreshAhead(ctx context.Context) time.Duration {
-	d, _ := ctx.Value(refreshAheadKey{}).(time.Duration)
-	return max(d, 0)
+	return refreshahead.With(ctx, d)
 }
 
 // Fetcher makes the credentials a Provider caches: one STS call (or SSO
@@ -96,6 +89,7 @@ func NewProvider(f Fetcher, optFns ...func(*ProviderOptions)) *Provider {
 func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	key := p.fetcher.CacheKey()
 	c := p.opts.Cache
+	var fo fetchOptions
 	if c != nil {
 		if e := p.lookup(ctx, key, true); e != nil {
 			return e.AWSCredentials(p.opts.Source), nil
@@ -110,7 +104,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			if e := p.lookup(ctx, key, false); e != nil {
 				return e.AWSCredentials(p.opts.Source), nil
 			}
-			ctx = context.WithValue(ctx, lockNoteKey{}, l.Note)
+			fo.note = l.Note
 		case ctx.Err() != nil, errors.As(err, &timeout):
 			return aws.Credentials{}, err
 		default:
@@ -119,7 +113,7 @@ func (p *Provider) Retrieve(ctx context.Context) (aws.Credentials, error) {
 			p.opts.Logger.Debug("fetching without the cache lock", "key", key, "error", err.Error())
 		}
 	}
-	e, err := p.fetcher.Fetch(ctx)
+	e, err := fetchWith(ctx, p.fetcher, fo)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
@@ -157,12 +151,21 @@ func (p *Provider) lookup(ctx context.Context, key string, logMiss bool) *Entry 
 	case err != nil:
 		miss("cache miss", "key", key, "reason", err.Error())
 		return nil
-	case e.ExpiresWithin(timeNow(), p.opts.ExpiryWindow+refreshAhead(ctx)):
+	case e.ExpiresWithin(timeNow(), p.opts.ExpiryWindow+refreshahead.From(ctx)):
 		miss("cache entry expires soon", "key", key, "expires", e.Credentials.Expiration)
 		return nil
 	}
 	p.opts.Logger.Debug("cache hit", "key", key, "expires", e.Credentials.Expiration)
 	return e
+}
+
+// tellWaiting says on the terminal, or else in a warning, whom this
+// process waits for.
+func tellWaiting(logger *slog.Logger, h LockHolder) {
+	msg := "waiting for " + h.String() + " to finish with the cached credentials"
+	if !tty.Tell("sessioncache: " + msg) {
+		logger.Warn(msg)
+	}
 }
 
 // pathErrReason is the system's reason of a file error ("permission

@@ -1,7 +1,6 @@
 package sessioncache
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,10 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
-	"github.com/aws/aws-sdk-go-v2/service/sso"
-	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go/auth/bearer"
 	"github.com/sessioncache/sessioncache/ssologin"
 )
 
@@ -258,114 +254,8 @@ type rekeyed struct {
 
 func (f rekeyed) CacheKey() string { return f.key }
 
-// assumeRoleOptions maps a profile's settings to AssumeRole's, as the AWS
-// CLI does.
-func (r *resolver) assumeRoleOptions(sc *config.SharedConfig) func(*AssumeRoleOptions) {
-	duration := r.duration
-	if sc.RoleDurationSeconds != nil {
-		duration = *sc.RoleDurationSeconds
-	}
-	return func(o *AssumeRoleOptions) {
-		o.RoleSessionName = sc.RoleSessionName
-		o.ExternalID = sc.ExternalID
-		o.SerialNumber = sc.MFASerial
-		o.TokenProvider = r.tokenProviderFor(sc)
-		o.Duration = duration
-		o.Profile = sc.Profile
-	}
-}
-
-// tokenProviderFor returns the TokenProvider of sc's MFA code: the
-// Loader's, else DefaultTokenProvider, told the mfa_process of sc or of
-// the nearest source profile that sets one. The files are read only when
-// a code is needed.
-func (r *resolver) tokenProviderFor(sc *config.SharedConfig) TokenProvider {
-	tp := r.tokenProvider
-	if tp == nil {
-		tp = DefaultTokenProvider
-	}
-	return func(ctx context.Context, serial string) (string, error) {
-		env, err := config.NewEnvConfig()
-		if err != nil {
-			return "", err
-		}
-		var files config.LoadSharedConfigOptions
-		sharedFiles(r.loadOptions, &env)(&files)
-		for s := sc; s != nil; s = s.Source {
-			var serr error
-			p := profileMFAProcess(s.Profile, func(key string) string {
-				v, err := profileSetting(files.ConfigFiles, s.Profile, key)
-				serr = cmp.Or(serr, err)
-				return v
-			})
-			if serr != nil {
-				return "", serr
-			}
-			if p.command != "" {
-				ctx = withMFAProcess(ctx, p)
-				break
-			}
-		}
-		return tp(ctx, serial)
-	}
-}
-
-// webIdentityFetcher maps a web identity profile, or the environment's
-// web identity, to a WebIdentityFetcher, with the options of
-// config.WithWebIdentityRoleCredentialOptions applied as the SDK applies
-// them.
-func (r *resolver) webIdentityFetcher(cfg aws.Config, sc *config.SharedConfig) *WebIdentityFetcher {
-	o := stscreds.WebIdentityRoleOptions{RoleARN: sc.RoleARN, RoleSessionName: sc.RoleSessionName}
-	if r.webIdentityOpts != nil {
-		r.webIdentityOpts(&o)
-	}
-	// The call is unsigned: the token is the credential.
-	client := r.stsClient(cfg, aws.AnonymousCredentials{})
-	return NewWebIdentityFetcher(client, o.RoleARN, sc.WebIdentityTokenFile, func(w *WebIdentityOptions) {
-		w.RoleSessionName = o.RoleSessionName
-		w.Duration = o.Duration
-		w.Policy = aws.ToString(o.Policy)
-		w.Profile = sc.Profile
-	})
-}
-
-// ssoFetcher maps an SSO profile to an SSOFetcher: the portal client in
-// sso_region, with the token of ssoTokenSource, or, when the caller set
-// config.WithSSOTokenProviderOptions, the SDK's token provider as the SDK
-// would use it.
-func (r *resolver) ssoFetcher(cfg aws.Config, sc *config.SharedConfig) (*SSOFetcher, error) {
-	ssoCfg := cfg.Copy()
-	startURL, region := sc.SSOStartURL, sc.SSORegion
-	opts := []func(*SSOOptions){func(o *SSOOptions) { o.Profile = sc.Profile }}
-	if s := sc.SSOSession; sc.SSOSessionName != "" && s != nil {
-		startURL, region = s.SSOStartURL, s.SSORegion
-		opts = append(opts, func(o *SSOOptions) { o.SessionName = s.Name })
-	}
-	ssoCfg.Region = region
-	var client GetRoleCredentialsAPIClient
-	if !r.keysOnly {
-		client = sso.NewFromConfig(ssoCfg, func(o *sso.Options) {
-			if r.logger != nil {
-				o.APIOptions = append(o.APIOptions, logCalls(r.logger))
-			}
-		})
-		var tp bearer.TokenProvider
-		if r.ssoTokenOpts != nil && sc.SSOSessionName != "" {
-			path, err := ssoCacheKeyPath(sc.SSOSessionName)
-			if err != nil {
-				return nil, fmt.Errorf("sessioncache: find the SSO token of profile %s: %w", sc.Profile, err)
-			}
-			tp = ssocreds.NewSSOTokenProvider(ssooidc.NewFromConfig(ssoCfg), path, r.ssoTokenOpts)
-		} else {
-			ts, err := r.ssoTokenSource(ssoCfg, sc)
-			if err != nil {
-				return nil, err
-			}
-			tp = ts
-		}
-		opts = append(opts, func(o *SSOOptions) { o.TokenProvider = tp })
-	}
-	return NewSSOFetcher(client, sc.SSOAccountID, sc.SSORoleName, startURL, opts...), nil
+func (f rekeyed) fetch(ctx context.Context, o fetchOptions) (*Entry, error) {
+	return fetchWith(ctx, f.Fetcher, o)
 }
 
 // loginSession maps a login_session profile to a LoginSessionProvider,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -68,16 +67,15 @@ func (f *SessionTokenFetcher) CacheKey() string { return f.key }
 // Fetch calls GetSessionToken with an MFA code. As for AssumeRole, the SDK
 // never resends a call that carries a code.
 func (f *SessionTokenFetcher) Fetch(ctx context.Context) (*Entry, error) {
-	in := &sts.GetSessionTokenInput{}
-	if f.opts.Duration != 0 {
-		in.DurationSeconds = aws.Int32(int32(f.opts.Duration / time.Second))
-	}
+	return f.fetch(ctx, fetchOptions{})
+}
+
+func (f *SessionTokenFetcher) fetch(ctx context.Context, o fetchOptions) (*Entry, error) {
+	req := stsRequest{duration: f.opts.Duration, serial: f.serial, tokenProvider: f.opts.TokenProvider, profile: f.opts.Profile}
+	in := &sts.GetSessionTokenInput{DurationSeconds: req.durationSeconds()}
 	var out *sts.GetSessionTokenOutput
-	err := withMFA(ctx, f.serial, f.opts.TokenProvider, f.opts.Profile, func(code string, optFns ...func(*sts.Options)) error {
-		if code != "" {
-			in.SerialNumber = aws.String(f.serial)
-			in.TokenCode = aws.String(code)
-		}
+	err := req.withMFA(ctx, o, func(serial, code *string, optFns ...func(*sts.Options)) error {
+		in.SerialNumber, in.TokenCode = serial, code
 		var err error
 		out, err = f.client.GetSessionToken(ctx, in, optFns...)
 		return err

@@ -5,15 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/auth/bearer"
 	"github.com/sessioncache/sessioncache/internal/safefile"
+	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/sessioncache/sessioncache/ssologin"
 )
 
@@ -194,4 +198,102 @@ func readSSOToken(path string, now time.Time) (string, error) {
 		return "", fmt.Errorf("the cached SSO token expired at %s", exp.UTC().Format(time.RFC3339))
 	}
 	return *t.AccessToken, nil
+}
+
+// EnvSSOSignIn names the environment variable that says when a missing or
+// expired SSO token starts a sign-in: "terminal" (the default) only when
+// there is a terminal to say so on, "always" also without one (as for a
+// credential_process run by an editor that has a browser but no
+// terminal), "never" not at all.
+const EnvSSOSignIn = "SESSIONCACHE_SSO_SIGN_IN"
+
+// ssoTokenSource returns the token source of an SSO profile: the cached
+// token, refreshed under a lock shared by every process, and on a
+// terminal a sign-in when there is none.
+func (r *resolver) ssoTokenSource(cfg aws.Config, sc *config.SharedConfig) (*ssologin.TokenSource, error) {
+	s, err := ssologin.SessionFromConfig(sc, r.loadOptions.SharedConfigFiles...)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := ssologin.DefaultCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	lock := NewFileCache(ssologin.LockDir(dir), func(o *FileCacheOptions) {
+		o.Logger = r.logger
+		o.LockTimeout = r.lockTimeout
+		o.OnWait = func(h LockHolder) {
+			if r.onWait != nil {
+				r.onWait(h)
+				return
+			}
+			tty.Tell(fmt.Sprintf("waiting for %s to finish signing in to %s", h, s.StartURL))
+		}
+	})
+	return ssologin.NewTokenSource(cfg, s, func(o *ssologin.Options) {
+		o.CacheDir = dir
+		o.Locker = lock
+		o.Logger = r.logger
+		switch os.Getenv(EnvSSOSignIn) {
+		case "always":
+			o.SignIn = true
+		case "never":
+		default:
+			if tty.Available() {
+				o.SignIn = true
+				o.Output = tty.Writer{}
+			}
+		}
+		if r.ssoLoginOpts != nil {
+			r.ssoLoginOpts(o)
+		}
+	})
+}
+
+// ssoCacheKeyPath is the token file of a session, for the SDK's provider.
+func ssoCacheKeyPath(name string) (string, error) {
+	dir, err := ssologin.DefaultCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, ssologin.CacheKey(name, "")+".json"), nil
+}
+
+// ssoFetcher maps an SSO profile to an SSOFetcher: the portal client in
+// sso_region, with the token of ssoTokenSource, or, when the caller set
+// config.WithSSOTokenProviderOptions, the SDK's token provider as the SDK
+// would use it.
+func (r *resolver) ssoFetcher(cfg aws.Config, sc *config.SharedConfig) (*SSOFetcher, error) {
+	ssoCfg := cfg.Copy()
+	startURL, region := sc.SSOStartURL, sc.SSORegion
+	opts := []func(*SSOOptions){func(o *SSOOptions) { o.Profile = sc.Profile }}
+	if s := sc.SSOSession; sc.SSOSessionName != "" && s != nil {
+		startURL, region = s.SSOStartURL, s.SSORegion
+		opts = append(opts, func(o *SSOOptions) { o.SessionName = s.Name })
+	}
+	ssoCfg.Region = region
+	var client GetRoleCredentialsAPIClient
+	if !r.keysOnly {
+		client = sso.NewFromConfig(ssoCfg, func(o *sso.Options) {
+			if r.logger != nil {
+				o.APIOptions = append(o.APIOptions, logCalls(r.logger))
+			}
+		})
+		var tp bearer.TokenProvider
+		if r.ssoTokenOpts != nil && sc.SSOSessionName != "" {
+			path, err := ssoCacheKeyPath(sc.SSOSessionName)
+			if err != nil {
+				return nil, fmt.Errorf("sessioncache: find the SSO token of profile %s: %w", sc.Profile, err)
+			}
+			tp = ssocreds.NewSSOTokenProvider(ssooidc.NewFromConfig(ssoCfg), path, r.ssoTokenOpts)
+		} else {
+			ts, err := r.ssoTokenSource(ssoCfg, sc)
+			if err != nil {
+				return nil, err
+			}
+			tp = ts
+		}
+		opts = append(opts, func(o *SSOOptions) { o.TokenProvider = tp })
+	}
+	return NewSSOFetcher(client, sc.SSOAccountID, sc.SSORoleName, startURL, opts...), nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
@@ -83,16 +85,12 @@ func (f *WebIdentityFetcher) Fetch(ctx context.Context) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	req := stsRequest{sessionName: f.opts.RoleSessionName, duration: f.opts.Duration, profile: f.opts.Profile}
 	in := &sts.AssumeRoleWithWebIdentityInput{
 		RoleArn:          aws.String(f.roleARN),
-		RoleSessionName:  aws.String(f.opts.RoleSessionName),
+		RoleSessionName:  req.roleSessionName(),
 		WebIdentityToken: aws.String(token),
-	}
-	if f.opts.RoleSessionName == "" {
-		in.RoleSessionName = aws.String(defaultSessionName())
-	}
-	if f.opts.Duration != 0 {
-		in.DurationSeconds = aws.Int32(int32(f.opts.Duration / time.Second))
+		DurationSeconds:  req.durationSeconds(),
 	}
 	if f.opts.Policy != "" {
 		in.Policy = aws.String(f.opts.Policy)
@@ -146,4 +144,23 @@ func inProfile(profile string) string {
 		return ""
 	}
 	return " (profile " + profile + ")"
+}
+
+// webIdentityFetcher maps a web identity profile, or the environment's
+// web identity, to a WebIdentityFetcher, with the options of
+// config.WithWebIdentityRoleCredentialOptions applied as the SDK applies
+// them.
+func (r *resolver) webIdentityFetcher(cfg aws.Config, sc *config.SharedConfig) *WebIdentityFetcher {
+	o := stscreds.WebIdentityRoleOptions{RoleARN: sc.RoleARN, RoleSessionName: sc.RoleSessionName}
+	if r.webIdentityOpts != nil {
+		r.webIdentityOpts(&o)
+	}
+	// The call is unsigned: the token is the credential.
+	client := r.stsClient(cfg, aws.AnonymousCredentials{})
+	return NewWebIdentityFetcher(client, o.RoleARN, sc.WebIdentityTokenFile, func(w *WebIdentityOptions) {
+		w.RoleSessionName = o.RoleSessionName
+		w.Duration = o.Duration
+		w.Policy = aws.ToString(o.Policy)
+		w.Profile = sc.Profile
+	})
 }

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/refreshahead"
 )
 
 // DefaultMinValidity is how long the credentials of every answer stay
@@ -42,6 +42,10 @@ const maxSleep = time.Minute
 
 // timeNow is a variable so that tests can move the clock.
 var timeNow = time.Now
+
+// testHookWait, when set, is told how long Run is about to wait before it
+// refreshes again.
+var testHookWait func(d time.Duration)
 
 // Options configure a Server.
 type Options struct {
@@ -178,7 +182,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 	}
 	// A sessioncache provider then refreshes credentials that it would
 	// still serve to itself, but that would soon be stale here.
-	return s.retrieve(sessioncache.WithRefreshAhead(ctx, s.opts.RefreshWindow))
+	return s.retrieve(refreshahead.With(ctx, s.opts.RefreshWindow))
 }
 
 // Load serves the provider's credentials as it gives them, without asking
@@ -257,6 +261,9 @@ func (s *Server) Run(ctx context.Context) error {
 			next = retryAt
 		}
 		if d := next.Sub(timeNow()); d > 0 {
+			if testHookWait != nil {
+				testHookWait(d)
+			}
 			t := time.NewTimer(min(d, maxSleep))
 			select {
 			case <-ctx.Done():

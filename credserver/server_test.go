@@ -344,7 +344,13 @@ func TestRunRetries(t *testing.T) {
 	if err := s.Refresh(ctx); !errors.As(err, &stale) {
 		t.Fatalf("Refresh of credentials inside the window: %v, want a StaleError", err)
 	}
-	go s.Run(ctx)
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		s.Run(ctx)
+	}()
+	// Run reads the test hooks: it must end before the next test sets them.
+	defer func() { cancel(); <-ran }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := endpointProvider(hs.URL+"/", testToken).Retrieve(ctx)
@@ -374,10 +380,27 @@ func TestRunShortSessions(t *testing.T) {
 	if err := s.Refresh(ctx); !errors.As(err, &stale) {
 		t.Fatalf("Refresh: %v, want a StaleError", err)
 	}
-	go s.Run(ctx)
-	time.Sleep(500 * time.Millisecond)
+	waits := make(chan time.Duration, 1)
+	testHookWait = func(d time.Duration) {
+		select {
+		case waits <- d:
+		default:
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+		testHookWait = nil
+	}()
+	// Run's first wait is until the credentials would stop being served,
+	// two minutes from now, not RetryInterval.
+	if d := <-waits; d < time.Minute {
+		t.Errorf("Run waits %v before it calls the provider again, want until the credentials stop being served", d)
+	}
 	if n := p.calls.Load(); n > 2 {
-		t.Errorf("the provider was called %d times in half a second, want at most 2", n)
+		t.Errorf("the provider was called %d times before Run waited, want at most 2", n)
 	}
 	if _, err := endpointProvider(hs.URL+"/", testToken).Retrieve(ctx); err != nil {
 		t.Errorf("the short credentials are not served: %v", err)

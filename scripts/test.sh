@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check: formatting, vet (Linux, macOS, Windows), staticcheck,
+# Runs every check: formatting, vet (Linux, macOS, Windows), builds for
+# the eight targets, the credential server's dependencies, staticcheck,
 # the tests with the race detector (interop tests included), and a bounded
 # fuzz run of the cache entry decoder.
 set -euo pipefail
@@ -19,6 +20,19 @@ echo "== go vet"
 go vet ./...
 GOOS=darwin go vet ./...
 GOOS=windows go vet ./...
+
+echo "== cross-compile"
+# Every target the command ships for builds without cgo.
+for target in linux/amd64 darwin/arm64 windows/amd64 freebsd/amd64 openbsd/amd64 netbsd/amd64 solaris/amd64 illumos/amd64; do
+  CGO_ENABLED=0 GOOS="${target%/*}" GOARCH="${target#*/}" go build ./... || { echo "build for $target failed"; exit 1; }
+done
+
+echo "== dependencies"
+# The credential server needs the SDK's core types only.
+if go list -deps ./credserver | grep -q '/service/'; then
+  echo "credserver depends on an AWS service client:"; go list -deps ./credserver | grep '/service/'; exit 1
+fi
+if grep -q gofrs/flock go.mod; then echo "go.mod lists gofrs/flock: lock through internal/lockfile"; exit 1; fi
 
 echo "== staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...

@@ -1,15 +1,14 @@
 package ssologin
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache/internal/awsini"
 )
 
 // Session is what a sign-in needs: an [sso-session NAME] section, or the
@@ -121,9 +120,14 @@ func defaultConfigFiles() []string {
 func registrationScopes(files []string, name string) ([]string, error) {
 	var scopes []string
 	for _, path := range files {
-		raw, ok, err := iniValue(path, "sso-session "+name, "sso_registration_scopes")
+		f, err := awsini.Load(path)
 		if err != nil {
 			return nil, err
+		}
+		var raw string
+		var ok bool
+		if sec := f.Section("sso-session " + name); sec != nil {
+			raw, ok = sec.Values["sso_registration_scopes"]
 		}
 		if ok {
 			scopes = []string{}
@@ -135,35 +139,4 @@ func registrationScopes(files []string, name string) ([]string, error) {
 		}
 	}
 	return scopes, nil
-}
-
-// iniValue returns the value of key in section of an ini file. A missing
-// file holds nothing.
-func iniValue(path, section, key string) (string, bool, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, err
-	}
-	defer f.Close()
-	var value string
-	var found, in bool
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
-			in = strings.Join(strings.Fields(line[1:len(line)-1]), " ") == section
-			continue
-		}
-		if !in {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if ok && strings.TrimSpace(k) == key {
-			value, found = strings.TrimSpace(v), true
-		}
-	}
-	return value, found, sc.Err()
 }

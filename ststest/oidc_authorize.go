@@ -5,19 +5,27 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // authorize is the page the authorization code flow sends the browser to.
 func (s *OIDCServer) authorize(w http.ResponseWriter, r *http.Request) {
+	serveAuthorize(w, r, &s.mu, &s.book, s.authorizeLocked)
+}
+
+// serveAuthorize answers an authorize page: decide, called with mu held,
+// returns where to redirect the browser, or the error to show it. The
+// request is recorded in book.
+func serveAuthorize(w http.ResponseWriter, r *http.Request, mu *sync.Mutex, book *ledger, decide func(url.Values) (string, *apiError)) {
 	q := r.URL.Query()
-	s.mu.Lock()
-	target, apiErr := s.authorizeLocked(q)
+	mu.Lock()
+	target, apiErr := decide(q)
 	rec := Request{Action: "Authorize", Params: url.Values{"clientId": {q.Get("client_id")}, "redirectUri": {q.Get("redirect_uri")}}}
 	if apiErr != nil {
 		rec.ErrorCode = apiErr.code
 	}
-	s.book.record(rec)
-	s.mu.Unlock()
+	book.record(rec)
+	mu.Unlock()
 	if apiErr != nil {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(apiErr.status)

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -14,22 +13,7 @@ import (
 
 // authorize is the page `aws login` sends the browser to.
 func (s *SigninServer) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	s.mu.Lock()
-	target, apiErr := s.authorizeLocked(q)
-	rec := Request{Action: "Authorize", Params: url.Values{"clientId": {q.Get("client_id")}, "redirectUri": {q.Get("redirect_uri")}}}
-	if apiErr != nil {
-		rec.ErrorCode = apiErr.code
-	}
-	s.book.record(rec)
-	s.mu.Unlock()
-	if apiErr != nil {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(apiErr.status)
-		fmt.Fprintln(w, apiErr.message)
-		return
-	}
-	http.Redirect(w, r, target, http.StatusFound)
+	serveAuthorize(w, r, &s.mu, &s.book, s.authorizeLocked)
 }
 
 func (s *SigninServer) authorizeLocked(q url.Values) (string, *apiError) {

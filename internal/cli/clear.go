@@ -153,7 +153,11 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 			plural(left, "file", "files"), map[bool]string{true: "it", false: "them"}[left == 1], map[bool]string{true: "it is", false: "they are"}[left == 1])
 	}
 	if err == nil && len(others) > 0 {
-		_, err = fmt.Fprintf(w, "Left %s that %s not cache entries: %s.\n", plural(len(others), "other file", "other files"), map[bool]string{true: "is", false: "are"}[len(others) == 1], namesText(others, 5))
+		what := "that are not cache entries"
+		if len(others) == 1 {
+			what = "that is not a cache entry"
+		}
+		_, err = fmt.Fprintf(w, "Left %s %s: %s.\n", plural(len(others), "other file", "other files"), what, namesText(others, 5))
 	}
 	return err
 }

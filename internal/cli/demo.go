@@ -54,7 +54,8 @@ neither asks nor calls STS. It then signs in to a local IAM Identity
 Center (SSO), with the user's approval simulated, and shows a second
 program use the SSO token with no sign-in. Last, the role's session signs
 a token for kubectl and a console sign-in, still with no prompt and no STS
-call. Everything it made is removed at the end, and
+call, and ten programs that find the credentials of an aws login session
+expired share one refresh. Everything it made is removed at the end, and
 your own ~/.aws is never read or written.
 
 --yes types the MFA code for you, for use without a terminal.`,
@@ -213,6 +214,9 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		return err
 	}
 	if err := demoEKSAndConsole(ctx, g, w, st, srv, cacheDir); err != nil {
+		return err
+	}
+	if err := demoLogin(ctx, w, st, tilde); err != nil {
 		return err
 	}
 

@@ -2,13 +2,16 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache/internal/safefile"
 )
 
 // runExecServer runs the command with the variables that point it at a
@@ -30,8 +33,21 @@ func runExecServer(ctx context.Context, g *globals, f serverFlags, argv []string
 	}
 	stopCatching()
 	profile, _ := g.profileName()
-	warnDefaultProfile(ctx, g.stderr)
 	env := serverEnv(os.Environ(), s.url, s.token, region, profile)
+	_, credentialsFile := sharedFiles()
+	if slices.Contains(defaultProfileFiles(ctx), credentialsFile) {
+		copied, remove, err := withoutDefaultProfile(credentialsFile)
+		if err != nil {
+			return err
+		}
+		defer remove()
+		env = append(slices.DeleteFunc(env, func(kv string) bool {
+			name, _, _ := strings.Cut(kv, "=")
+			return envNameEqual(name, "AWS_SHARED_CREDENTIALS_FILE")
+		}), "AWS_SHARED_CREDENTIALS_FILE="+copied)
+		g.logger().Debug("the command reads the credentials file without its [default] profile", "file", credentialsFile)
+	}
+	warnDefaultProfile(ctx, g.stderr, credentialsFile)
 	g.logger().Debug("running command with a credential server", "command", argv[0], "profile", profile, "url", s.url)
 	return runChild(argv, env, g)
 }
@@ -58,9 +74,22 @@ func (g *globals) region(ctx context.Context) (string, error) {
 // warnDefaultProfile says on stderr when a command started without
 // AWS_PROFILE would take credentials from the default profile of the
 // shared files, since the SDKs and the AWS CLI look there before they ask
-// a credential server.
-func warnDefaultProfile(ctx context.Context, stderr io.Writer) {
+// a credential server. Files in handled are not named: exec --server
+// gives its command a copy without that profile.
+func warnDefaultProfile(ctx context.Context, stderr io.Writer, handled ...string) {
+	for _, path := range defaultProfileFiles(ctx) {
+		if slices.Contains(handled, path) {
+			continue
+		}
+		fmt.Fprintf(stderr, "sessioncache: warning: the [default] profile of %s has credentials, which the AWS SDKs and the AWS CLI use before the credential server: remove them from that profile (or set AWS_PROFILE to a profile without credentials in the command) for the server to be used\n", path)
+	}
+}
+
+// defaultProfileFiles returns the shared files whose [default] profile
+// gives credentials by itself: the credentials file first.
+func defaultProfileFiles(ctx context.Context) []string {
 	configFile, credentialsFile := sharedFiles()
+	var out []string
 	for _, file := range []struct {
 		path   string
 		config bool
@@ -72,15 +101,11 @@ func warnDefaultProfile(ctx context.Context, stderr io.Writer) {
 			}
 		}
 		sc, err := config.LoadSharedConfigProfile(ctx, config.DefaultSharedConfigProfile, load)
-		var missing config.SharedConfigProfileNotExistError
-		if errors.As(err, &missing) || errors.Is(err, os.ErrNotExist) {
-			continue
+		if err == nil && givesCredentials(&sc) {
+			out = append(out, file.path)
 		}
-		if err != nil || !givesCredentials(&sc) {
-			continue
-		}
-		fmt.Fprintf(stderr, "sessioncache: warning: the [default] profile of %s has credentials, which the AWS SDKs and the AWS CLI use before the credential server: remove them from that profile (or set AWS_PROFILE to a profile without credentials in the command) for the server to be used\n", file.path)
 	}
+	return out
 }
 
 // givesCredentials reports whether a profile's settings make credentials
@@ -88,4 +113,47 @@ func warnDefaultProfile(ctx context.Context, stderr io.Writer) {
 func givesCredentials(sc *config.SharedConfig) bool {
 	return sc.Credentials.HasKeys() || sc.RoleARN != "" || sc.CredentialProcess != "" ||
 		sc.SSOAccountID != "" || sc.SSOSessionName != "" || sc.WebIdentityTokenFile != "" || sc.CredentialSource != ""
+}
+
+// maxCredentialsFile bounds the credentials file read for the copy.
+const maxCredentialsFile = 1 << 20
+
+// withoutDefaultProfile writes a copy of the credentials file at path
+// without its [default] section, mode 0600 in a new private directory,
+// and returns its path and the function that removes it. The command of
+// exec --server reads it, so that the [default] keys do not win over the
+// server and the command gets the profile's identity.
+func withoutDefaultProfile(path string) (copied string, remove func(), err error) {
+	data, err := safefile.ReadFile(filepath.Dir(path), path, maxCredentialsFile)
+	if err != nil {
+		return "", nil, fmt.Errorf("read %s to hide its [default] profile from the command: %w", path, err)
+	}
+	dir, err := os.MkdirTemp("", "sessioncache-exec-")
+	if err != nil {
+		return "", nil, err
+	}
+	remove = func() { os.RemoveAll(dir) }
+	copied = filepath.Join(dir, "credentials")
+	if err := safefile.WriteFile(copied, dropSection(data, config.DefaultSharedConfigProfile), nil); err != nil {
+		remove()
+		return "", nil, fmt.Errorf("write the credentials file for the command: %w", err)
+	}
+	return copied, remove, nil
+}
+
+// dropSection returns an INI file's text without the section named name:
+// its header and every line up to the next header.
+func dropSection(data []byte, name string) []byte {
+	var out []byte
+	in := false
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "[") {
+			header, _, _ := strings.Cut(t[1:], "]")
+			in = strings.TrimSpace(header) == name
+		}
+		if !in {
+			out = append(out, line...)
+		}
+	}
+	return out
 }

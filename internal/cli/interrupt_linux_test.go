@@ -54,9 +54,11 @@ func TestCtrlCAtPrompts(t *testing.T) {
 		left time.Duration
 	}{
 		"serve, refreshing": {args: []string{"serve", "-p", "mfa"}, left: 17 * time.Minute},
-		"serve":             {args: []string{"serve", "-p", "mfa"}},
-		"exec server":       {args: []string{"exec", "--server", "-p", "mfa", "--", "true"}},
-		"login":             {args: []string{"login", "-p", "dev", "--use-device-code", "--no-browser"}, sso: true},
+		// The command gets the Ctrl-C too; sh ends with 130.
+		"exec server, refreshing": {args: []string{"exec", "--server", "-p", "mfa", "--", "sh", "-c", "sleep 30"}, left: 17 * time.Minute},
+		"serve":                   {args: []string{"serve", "-p", "mfa"}},
+		"exec server":             {args: []string{"exec", "--server", "-p", "mfa", "--", "true"}},
+		"login":                   {args: []string{"login", "-p", "dev", "--use-device-code", "--no-browser"}, sso: true},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

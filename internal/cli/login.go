@@ -68,7 +68,7 @@ func runLogin(ctx context.Context, g *globals, f loginFlags, stdout, stderr io.W
 	ctx, caught, stop := onInterrupt(ctx)
 	defer stop()
 	if _, err := ts.Login(ctx); err != nil {
-		return quietInterrupt(g, caught(), err)
+		return quietInterrupt(g, caught(), ssoEndpointError(err))
 	}
 	_, err = fmt.Fprintf(stdout, "Successfully logged into Start URL: %s\n", s.StartURL)
 	return err

@@ -213,3 +213,17 @@ func TestLoginSessionCLIAddsTheProfile(t *testing.T) {
 		t.Fatalf("export printed %v (%v)", v, err)
 	}
 }
+
+func TestLoginSessionCLIRoleSignsInForItsSource(t *testing.T) {
+	srv, _, home := loginCLIWorld(t, "[profile dev]\nlogin_session = "+cliLoginARN+"\n\n[profile admin]\nrole_arn = arn:aws:iam::111122223333:role/admin\nsource_profile = dev\n")
+	code, stdout, stderr := loginWithBrowser(t, srv, false, "login", "-p", "admin", "--no-browser")
+	if code != 0 {
+		t.Fatalf("login -p admin: %s", stderr)
+	}
+	if !strings.Contains(stderr, `profile "admin" takes its credentials from profile "dev", which uses aws login: signing in for that`) || !strings.Contains(stdout, "for profile dev") {
+		t.Errorf("login -p admin said:\n%s%s", stdout, stderr)
+	}
+	if _, err := os.Stat(loginsession.Path(filepath.Join(home, ".aws", "login", "cache"), cliLoginARN)); err != nil {
+		t.Fatal(err)
+	}
+}

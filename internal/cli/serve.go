@@ -153,7 +153,7 @@ type serverPhase struct {
 	prompting atomic.Bool
 	// quitOnInterrupt says that Ctrl-C at a background prompt ends the
 	// command (serve), rather than the prompt only (exec --server, whose
-	// command gets the Ctrl-C too).
+	// command gets the Ctrl-C too and decides).
 	quitOnInterrupt bool
 }
 
@@ -328,10 +328,19 @@ func (g *globals) serverTokenProvider(phase *serverPhase) sessioncache.TokenProv
 			phase.prompting.Store(true)
 			defer phase.prompting.Store(false)
 			code, err := sessioncache.DefaultTokenProvider(ctx, serial)
-			if errors.Is(err, sessioncache.ErrMFAPromptInterrupted) && phase.quitOnInterrupt {
-				// The Ctrl-C ends serve: wait for that, rather than
-				// report a failed refresh and ask again.
-				<-ctx.Done()
+			if errors.Is(err, sessioncache.ErrMFAPromptInterrupted) {
+				// The Ctrl-C ends serve, and most likely exec's command,
+				// which got it too: wait for that, rather than report a
+				// failed refresh. A command that goes on is asked for a
+				// code again later.
+				var later <-chan time.Time
+				if !phase.quitOnInterrupt {
+					later = time.After(credserver.DefaultRetryInterval)
+				}
+				select {
+				case <-ctx.Done():
+				case <-later:
+				}
 			}
 			return code, err
 		}

@@ -188,9 +188,7 @@ func (c *Client) token(ctx context.Context, key *ecdsa.PrivateKey, req tokenRequ
 	delay := 200 * time.Millisecond
 	for i := 1; ; i++ {
 		out, err := c.post(ctx, key, body)
-		var se *ServiceError
-		retry := errors.As(err, &se) && se.temporary() || err != nil && !errors.As(err, &se) && ctx.Err() == nil
-		if err == nil || !retry || i == attempts {
+		if err == nil || !retryable(ctx, err) || i == attempts {
 			return out, err
 		}
 		t := time.NewTimer(delay)
@@ -202,6 +200,16 @@ func (c *Client) token(ctx context.Context, key *ecdsa.PrivateKey, req tokenRequ
 		}
 		delay *= 2
 	}
+}
+
+// retryable reports whether a failed request may pass if sent again: the
+// service failed or throttled, or the connection broke while ctx lives.
+func retryable(ctx context.Context, err error) bool {
+	var se *ServiceError
+	if errors.As(err, &se) {
+		return se.temporary()
+	}
+	return ctx.Err() == nil
 }
 
 // maxAnswer bounds what is read of an answer.
