@@ -237,13 +237,7 @@ func TestAuthCodeFlowSignsInThroughTheBrowser(t *testing.T) {
 // the statuses, then sends the real redirect unless forgedOnly is set.
 func strayBrowser(strays []func(u *url.URL), forgedOnly bool, statuses *[]int) func(string) error {
 	return func(u string) error {
-		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err := client.Get(u)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		real, err := url.Parse(resp.Header.Get("Location"))
+		real, err := authorizeRedirect(u)
 		if err != nil {
 			return err
 		}
@@ -260,7 +254,7 @@ func strayBrowser(strays []func(u *url.URL), forgedOnly bool, statuses *[]int) f
 		if forgedOnly {
 			return nil
 		}
-		resp, err = http.Get(real.String())
+		resp, err := http.Get(real.String())
 		if err != nil {
 			return err
 		}
@@ -268,6 +262,18 @@ func strayBrowser(strays []func(u *url.URL), forgedOnly bool, statuses *[]int) f
 		resp.Body.Close()
 		return nil
 	}
+}
+
+// authorizeRedirect follows the authorize page at u, as a browser would,
+// and returns the redirect it sends back to the loopback listener.
+func authorizeRedirect(u string) (*url.URL, error) {
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	return url.Parse(resp.Header.Get("Location"))
 }
 
 // query returns a change to a URL's query.
