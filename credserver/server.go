@@ -43,10 +43,6 @@ const maxSleep = time.Minute
 // timeNow is a variable so that tests can move the clock.
 var timeNow = time.Now
 
-// testHookWait, when set, is told how long Run is about to wait before it
-// refreshes again.
-var testHookWait func(d time.Duration)
-
 // Options configure a Server.
 type Options struct {
 	// Path is the path the credentials are served on. Default: "/".
@@ -98,6 +94,10 @@ type Server struct {
 	// refusedMu guards refused, the log of refused requests.
 	refusedMu sync.Mutex
 	refused   burstLog
+
+	// waitHook, set by tests before Run starts, is told how long Run is
+	// about to wait before it refreshes again.
+	waitHook func(d time.Duration)
 }
 
 // answer is a ready response: the JSON body and when its credentials
@@ -261,8 +261,8 @@ func (s *Server) Run(ctx context.Context) error {
 			next = retryAt
 		}
 		if d := next.Sub(timeNow()); d > 0 {
-			if testHookWait != nil {
-				testHookWait(d)
+			if s.waitHook != nil {
+				s.waitHook(d)
 			}
 			t := time.NewTimer(min(d, maxSleep))
 			select {

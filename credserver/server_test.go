@@ -381,7 +381,7 @@ func TestRunShortSessions(t *testing.T) {
 		t.Fatalf("Refresh: %v, want a StaleError", err)
 	}
 	waits := make(chan time.Duration, 1)
-	testHookWait = func(d time.Duration) {
+	s.waitHook = func(d time.Duration) {
 		select {
 		case waits <- d:
 		default:
@@ -392,7 +392,6 @@ func TestRunShortSessions(t *testing.T) {
 	defer func() {
 		cancel()
 		<-done
-		testHookWait = nil
 	}()
 	// Run's first wait is until the credentials would stop being served,
 	// two minutes from now, not RetryInterval.
