@@ -61,11 +61,7 @@ func TestMistakenCacheDirKeepsFileModes(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Windows files have no Unix modes")
 	}
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "credentials"))
-	t.Setenv("SESSIONCACHE_DIR", "")
+	home := emptyHome(t)
 	dir := filepath.Join(home, "project")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -119,11 +115,7 @@ func TestMistakenCacheDirKeepsFileModes(t *testing.T) {
 // lock timeout has passed; the other entries go all the same, and the
 // status says that not everything went.
 func TestClearGoesOnPastALockedEntry(t *testing.T) {
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "credentials"))
-	t.Setenv("SESSIONCACHE_DIR", "")
+	home := emptyHome(t)
 	dir := filepath.Join(home, "cache")
 	cache := sessioncache.NewFileCache(dir)
 	const locked, free = "0000000000000000000000000000000000000001", "ffffffffffffffffffffffffffffffffffffffff"
@@ -154,4 +146,16 @@ func TestClearGoesOnPastALockedEntry(t *testing.T) {
 	if _, err := os.Stat(cache.Path(free)); !os.IsNotExist(err) {
 		t.Errorf("the entry no one held is still there (%v)", err)
 	}
+}
+
+// emptyHome is a HOME with no AWS files, and no cache directory set in
+// the environment.
+func emptyHome(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "credentials"))
+	t.Setenv("SESSIONCACHE_DIR", "")
+	return home
 }
