@@ -96,7 +96,7 @@ func (c *FileCache) Path(key string) string {
 // ErrUntrustedEntry.
 func (c *FileCache) Get(key string) (*Entry, error) {
 	path := c.Path(key)
-	data, err := readEntryFile(c.dir, path)
+	data, info, err := readEntryFile(c.dir, path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("sessioncache: %s: %w", key, ErrNotCached)
@@ -113,6 +113,7 @@ func (c *FileCache) Get(key string) (*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sessioncache: %s: %w", path, err)
 	}
+	tighten(path, info)
 	return e, nil
 }
 
@@ -256,8 +257,8 @@ func (c *FileCache) listed(key string, dirErr error) (le ListedEntry, ok bool) {
 		le.Err = fmt.Errorf("sessioncache: %w", dirErr)
 		return le, true
 	}
-	data, mod, err := readEntryIn(path)
-	le.ModTime = mod
+	data, info, err := readEntryIn(path)
+	le.ModTime = info.ModTime
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return le, false
@@ -268,6 +269,8 @@ func (c *FileCache) listed(key string, dirErr error) (le ListedEntry, ok bool) {
 	default:
 		if le.Entry, err = DecodeEntry(data); err != nil {
 			le.Err = fmt.Errorf("sessioncache: %s: %w; the next refresh replaces it", path, err)
+		} else {
+			tighten(path, info)
 		}
 	}
 	return le, true
@@ -325,26 +328,34 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 // readEntryFile reads an entry through the trust checks, dir first.
-func readEntryFile(dir, path string) ([]byte, error) {
+func readEntryFile(dir, path string) ([]byte, safefile.Info, error) {
 	if err := safefile.CheckDir(dir); err != nil {
-		return nil, err
+		return nil, safefile.Info{}, err
 	}
-	data, _, err := readEntryIn(path)
-	return data, err
+	return readEntryIn(path)
 }
 
-// readEntryIn is readEntryFile in a directory already checked; it also
-// returns when the file was last written. A file that is not a regular
-// one, or is too large to be an entry, is a damaged entry.
-func readEntryIn(path string) ([]byte, time.Time, error) {
-	data, mod, err := safefile.ReadFileIn(path, maxEntrySize)
+// readEntryIn is readEntryFile in a directory already checked. A file
+// that is not a regular one, or is too large to be an entry, is a damaged
+// entry.
+func readEntryIn(path string) ([]byte, safefile.Info, error) {
+	data, info, err := safefile.ReadFileIn(path, maxEntrySize)
 	switch {
 	case errors.Is(err, safefile.ErrNotRegular):
-		return nil, mod, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
+		return nil, info, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
 	case errors.Is(err, safefile.ErrTooLarge):
-		return nil, mod, fmt.Errorf("%w: larger than %d bytes", ErrDamagedEntry, maxEntrySize)
+		return nil, info, fmt.Errorf("%w: larger than %d bytes", ErrDamagedEntry, maxEntrySize)
 	}
-	return data, mod, err
+	return data, info, err
+}
+
+// tighten sets an entry that others may read to 0600. Only a file that
+// decoded as an entry: another program's file, read because a cache
+// directory was mistaken, keeps its mode.
+func tighten(path string, info safefile.Info) {
+	if info.OthersMayRead() {
+		_ = safefile.Tighten(path)
+	}
 }
 
 // DefaultLockTimeout is how long Lock waits for another process by

@@ -91,7 +91,15 @@
 // DefaultLockTimeout (Loader.LockTimeout) or the context's deadline, with
 // a *LockTimeoutError naming the holder. Entries are written to a temporary file
 // and renamed into place with mode 0600. A damaged entry is a cache miss;
-// so is one that another user could have written or planted.
+// so is one that another user could have written or planted. SSO tokens
+// and client registrations get the same checks and the same lock.
+//
+// A line of the shared config or credentials file that cannot be parsed
+// (a header without its closing bracket, a setting before any section, a
+// line without "=") is a *ConfigParseError naming the file and the line,
+// for every profile, as the AWS CLI stops with ConfigParseError. A process
+// in a background job, outside its terminal's foreground process group,
+// has no terminal to prompt on: it is never stopped by SIGTTOU.
 //
 // # Long-running programs
 //

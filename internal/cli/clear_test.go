@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -48,5 +50,65 @@ func TestClearExpiredKeepsASessionRefreshedMeanwhile(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.String(), "No expired cache entries") {
 		t.Errorf("clear said %q, want that it removed nothing", out.String())
+	}
+}
+
+// TestMistakenCacheDirKeepsFileModes: list and clear pointed at a
+// directory of another program's files leave those files as they were,
+// their modes too; only a file that holds an entry is tightened to 0600.
+func TestMistakenCacheDirKeepsFileModes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows files have no Unix modes")
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "credentials"))
+	t.Setenv("SESSIONCACHE_DIR", "")
+	dir := filepath.Join(home, "project")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"package.json": `{"name": "web"}`,
+		"0123456789abcdef0123456789abcdef01234567.json": `{"name": "named like an entry"}`,
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(dir, name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const entryName = "abababababababababababababababababababab.json"
+	entry := `{"Credentials": {"AccessKeyId": "ASIAEXAMPLEEXAMPLE01", "SecretAccessKey": "fake-secret", "SessionToken": "fake-token", "Expiration": "2099-01-01T18:18:38Z"}}`
+	if err := os.WriteFile(filepath.Join(dir, entryName), []byte(entry), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(dir, entryName), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mode := func(name string) os.FileMode {
+		t.Helper()
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Mode().Perm()
+	}
+	for _, args := range [][]string{{"list"}, {"clear", "--expired"}} {
+		var out, errOut bytes.Buffer
+		if code := Main(append(args, "--cache-dir", dir), strings.NewReader(""), &out, &errOut); code != 0 {
+			t.Fatalf("%v: %s", args, errOut.String())
+		}
+		for name := range files {
+			if got := mode(name); got != 0o644 {
+				t.Errorf("after %v, %s has mode %04o, want 0644 as it was", args, name, got)
+			}
+		}
+	}
+	if got := mode(entryName); got != 0o600 {
+		t.Errorf("a cache entry others could read has mode %04o after list, want 0600", got)
 	}
 }

@@ -60,6 +60,9 @@ whoever opens it for 15 minutes, so treat it as a secret. --region and
 
 func runConsole(ctx context.Context, g *globals, f consoleFlags, stdout io.Writer) error {
 	// Refused before anything is sent anywhere.
+	if _, err := console.Destination(f.region, f.service); err != nil {
+		return usageErrorf("%w", err)
+	}
 	var endpoint *url.URL
 	if raw := os.Getenv(federationEndpointEnv); raw != "" {
 		var err error
@@ -70,6 +73,11 @@ func runConsole(ctx context.Context, g *globals, f consoleFlags, stdout io.Write
 	cfg, err := g.signingConfig(ctx, f.region, "", "")
 	if err != nil {
 		return err
+	}
+	// The region may also come from the environment or the profile.
+	destination, err := console.Destination(cfg.Region, f.service)
+	if err != nil {
+		return configErrorf("%w", err)
 	}
 	creds, err := cfg.Credentials.Retrieve(ctx)
 	if err != nil {
@@ -92,7 +100,6 @@ func runConsole(ctx context.Context, g *globals, f consoleFlags, stdout io.Write
 	if err != nil {
 		return err
 	}
-	destination := console.Destination(cfg.Region, f.service)
 	log.Debug("got a sign-in token", "endpoint", endpoint.Host, "signin", hosts.Signin, "destination", destination)
 	login := console.LoginURL(hosts.Signin, destination, token)
 	if f.print {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/awsini"
 	"github.com/sessioncache/sessioncache/internal/loginsession"
 	"github.com/sessioncache/sessioncache/internal/safefile"
 )
@@ -20,8 +20,7 @@ import (
 // with login_session use (only, profile's, when profile is set), for list.
 // The token file is the cache of a login session's credentials.
 func loginRows(ctx context.Context, g *globals, profile string, now time.Time) []listRow {
-	configFile, _ := sharedFiles()
-	if data, err := os.ReadFile(configFile); err != nil || !bytes.Contains(data, []byte("login_session")) {
+	if !anyLoginSession() {
 		return nil
 	}
 	names := []string{profile}
@@ -77,4 +76,20 @@ func loginRow(path, profile, session string, now time.Time) *listRow {
 	r.AccessKeyID = maskKeyID(tok.AccessKeyID)
 	r.setExpiry(tok.ExpiresAt, now, tok.ExpiresAt.Sub(now) <= sessioncache.DefaultLoginRefreshWindow)
 	return r
+}
+
+// anyLoginSession reports whether a profile of the config file sets
+// login_session, from the parse the command made already.
+func anyLoginSession() bool {
+	configFile, _ := sharedFiles()
+	f, err := awsini.Load(configFile)
+	if err != nil {
+		return false
+	}
+	for _, sec := range f.Sections {
+		if _, ok := sec.Values["login_session"]; ok {
+			return true
+		}
+	}
+	return false
 }

@@ -179,11 +179,15 @@ func runLoginSessionLogout(ctx context.Context, g *globals, stdout io.Writer) (h
 			if e.LoginSession != session {
 				continue
 			}
-			switch err := cache.Delete(e.Key); {
-			case err == nil:
-				removed++
-			case !errors.Is(err, fs.ErrNotExist):
+			// Under the entry's lock, as for an SSO session: a refresh
+			// that read the token before it went writes first, and its
+			// entry goes too.
+			gone, err := cache.DeleteIf(ctx, e.Key, removeAny)
+			if err != nil {
 				return true, err
+			}
+			if gone {
+				removed++
 			}
 		}
 	}

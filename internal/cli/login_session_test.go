@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -250,5 +251,53 @@ func TestSetLoginSession(t *testing.T) {
 				t.Errorf("config file:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestLoginSessionCLILogoutTakesEachEntrysLock: logout of an aws login
+// session removes the role credentials cached from it under each entry's
+// lock, as for an SSO session, so that a refresh running meanwhile cannot
+// leave one behind; it waits for a holder and gives up at --lock-timeout,
+// and leaves no lock file.
+func TestLoginSessionCLILogoutTakesEachEntrysLock(t *testing.T) {
+	srv, _, home := loginCLIWorld(t, "[profile dev]\nlogin_session = "+cliLoginARN+"\nregion = eu-west-1\n\n[profile admin]\nrole_arn = arn:aws:iam::111122223333:role/admin\nsource_profile = dev\n")
+	if code, _, stderr := loginWithBrowser(t, srv, false, "login", "-p", "dev", "--no-browser"); code != 0 {
+		t.Fatalf("login failed: %s", stderr)
+	}
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"export", "-p", "admin"}, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("export -p admin: %s", errOut.String())
+	}
+	dir := filepath.Join(home, ".aws", "cli", "cache")
+	roleKey := sessioncache.AssumeRoleKey(sessioncache.AssumeRoleKeyInput{RoleARN: "arn:aws:iam::111122223333:role/admin"})
+	rolePath := filepath.Join(dir, roleKey+".json")
+
+	unlock, err := sessioncache.NewFileCache(dir).Lock(context.Background(), roleKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errOut.Reset()
+	code := Main([]string{"logout", "-p", "dev", "--lock-timeout", "200ms"}, strings.NewReader(""), &out, &errOut)
+	unlock()
+	if code == 0 || !strings.Contains(errOut.String(), "which holds the lock") {
+		t.Errorf("logout while the role entry was locked: status %d, %q; want it to wait for the lock and give up", code, errOut.String())
+	}
+	if _, err := os.Stat(rolePath); err != nil {
+		t.Errorf("logout removed a locked entry: %v", err)
+	}
+
+	out.Reset()
+	errOut.Reset()
+	if code := Main([]string{"logout", "-p", "dev"}, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("logout: %s", errOut.String())
+	}
+	if !strings.Contains(out.String(), "removed 1 cached role credential") {
+		t.Errorf("logout said %q", out.String())
+	}
+	for _, p := range []string{rolePath, filepath.Join(dir, roleKey+".lock")} {
+		if _, err := os.Lstat(p); !os.IsNotExist(err) {
+			t.Errorf("%s is still there after logout", filepath.Base(p))
+		}
 	}
 }

@@ -21,10 +21,12 @@ type ssoServers struct {
 // cmdSSOTest starts a local IAM Identity Center for the script and points
 // the SDKs at it:
 //
-//	ssotest [-auto] [-deny]
+//	ssotest [-auto] [-deny] [-sts]
 //
 // -auto approves every sign-in at once; -deny denies every one; otherwise
-// ssoapprove approves the pending one.
+// ssoapprove approves the pending one. -sts makes the role credentials the
+// portal gives known to the ststest started before, and so to its
+// federation endpoint.
 func cmdSSOTest(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! ssotest")
@@ -32,8 +34,15 @@ func cmdSSOTest(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("ssotest", flag.ContinueOnError)
 	auto := fs.Bool("auto", false, "approve every sign-in")
 	deny := fs.Bool("deny", false, "deny every sign-in")
+	linked := fs.Bool("sts", false, "make the role credentials known to the ststest started before")
 	ts.Check(fs.Parse(args))
-	portal := ststest.NewSSOServer()
+	portal := ststest.NewSSOServer(func(o *ststest.SSOOptions) {
+		if *linked {
+			if o.STS = *ts.Value(stsKey{}).(**ststest.Server); o.STS == nil {
+				ts.Fatalf("ssotest -sts: no ststest running")
+			}
+		}
+	})
 	ts.Defer(portal.Close)
 	oidc := ststest.NewOIDCServer(func(o *ststest.OIDCOptions) {
 		o.AutoApprove = *auto

@@ -5,8 +5,10 @@
 package console
 
 import (
+	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -50,12 +52,28 @@ var servicePaths = map[string]string{
 // no region.
 var globalServices = map[string]bool{"iam": true, "route53": true, "cloudfront": true, "organizations": true}
 
+// regionName and servicePath are what a region and a service may be: the
+// region becomes part of the console's host name, and the service its
+// path, so a dot, slash, "@", "?" or "#" would point the login elsewhere.
+var (
+	regionName  = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	servicePath = regexp.MustCompile(`^[a-z0-9-]+(/[a-z0-9-]+)*$`)
+)
+
 // Destination returns the console page to land on: the console's home
-// page, or service's, in region (none: the console's default).
-func Destination(region, service string) string {
+// page, or service's, in region (none: the console's default). It refuses
+// a region that is not a region's name and a service that is not a path
+// of lower-case names.
+func Destination(region, service string) (string, error) {
+	if region != "" && !regionName.MatchString(region) {
+		return "", fmt.Errorf("console: %q is not a region name, such as eu-west-1: check --region, AWS_REGION and the profile's region", region)
+	}
+	service = strings.ToLower(strings.Trim(service, "/"))
+	if service != "" && !servicePath.MatchString(service) {
+		return "", fmt.Errorf("console: %q is not a service's console name, such as ec2 or lambda", service)
+	}
 	h := HostsFor(region)
 	host := h.Console
-	service = strings.ToLower(strings.Trim(service, "/"))
 	if region != "" && h.Regional && !globalServices[service] {
 		host = region + "." + host
 	}
@@ -70,7 +88,7 @@ func Destination(region, service string) string {
 	if region != "" && !globalServices[service] {
 		u += "?region=" + url.QueryEscape(region)
 	}
-	return u
+	return u, nil
 }
 
 // LoginURL returns the URL that signs in with token and lands on

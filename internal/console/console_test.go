@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -24,8 +25,37 @@ func TestDestination(t *testing.T) {
 		"organization": {"eu-west-1", "organizations", "https://console.aws.amazon.com/organizations/home"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if got := Destination(tc.region, tc.service); got != tc.want {
-				t.Errorf("Destination(%q, %q) = %s, want %s", tc.region, tc.service, got, tc.want)
+			got, err := Destination(tc.region, tc.service)
+			if err != nil || got != tc.want {
+				t.Errorf("Destination(%q, %q) = %s, %v; want %s", tc.region, tc.service, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestDestinationRefuses checks that neither the region, which also comes
+// from the config file and the environment, nor the service can point the
+// login at a page off the console's host.
+func TestDestinationRefuses(t *testing.T) {
+	for name, tc := range map[string]struct{ region, service string }{
+		"host in region":     {"evil.example/x#", ""},
+		"dot in region":      {"evil.example", ""},
+		"userinfo in region": {"x@evil.example", ""},
+		"space in region":    {"eu-west-1 ", ""},
+		"upper-case region":  {"EU-WEST-1", ""},
+		"query in service":   {"eu-west-1", "ec2?x=1"},
+		"fragment":           {"eu-west-1", "ec2#x"},
+		"dot-dot":            {"eu-west-1", "../../x"},
+		"host in service":    {"eu-west-1", "//evil.example"},
+		"scheme in service":  {"eu-west-1", "https://evil.example"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := Destination(tc.region, tc.service)
+			if err == nil {
+				t.Fatalf("Destination(%q, %q) = %s, want an error", tc.region, tc.service, got)
+			}
+			if !strings.HasPrefix(err.Error(), "console: ") {
+				t.Errorf("error %q does not name the package", err)
 			}
 		})
 	}

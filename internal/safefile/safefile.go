@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 )
 
 var (
@@ -26,13 +27,30 @@ var (
 	ErrTooLarge = errors.New("file too large")
 )
 
-// ReadFile reads the file at path in dir, checking dir first (see
-// CheckDir), then the file (see ReadFileIn).
+// Info is what ReadFileIn tells of the file it read.
+type Info struct {
+	// ModTime is when the file was last written.
+	ModTime time.Time
+	// Perm is the file's permission bits.
+	Perm os.FileMode
+}
+
+// OthersMayRead reports whether someone other than the owner may read
+// the file: a credential file then wants Tighten.
+func (i Info) OthersMayRead() bool { return i.Perm&0o077 != 0 }
+
+// ReadFile reads the file at path in dir, a file of credentials whatever
+// it holds, checking dir first (see CheckDir), then the file (see
+// ReadFileIn), and tightens it to 0600 when others may read it.
 func ReadFile(dir, path string, limit int) ([]byte, error) {
 	if err := CheckDir(dir); err != nil {
 		return nil, err
 	}
-	data, _, err := ReadFileIn(path, limit)
+	data, info, err := ReadFileIn(path, limit)
+	if err == nil && info.OthersMayRead() {
+		// Others could read it; it is still ours, so close that door.
+		_ = Tighten(path)
+	}
 	return data, err
 }
 

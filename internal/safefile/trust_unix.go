@@ -15,13 +15,15 @@ import (
 )
 
 // ReadFileIn reads a regular file of at most limit bytes in a directory
-// already checked, and returns when it was last written. It refuses
-// symbolic links and files owned by another user or writable by others
-// or by a group other than the user's private group, and tightens a file
-// that others may read to 0600. It makes the system calls itself (open,
-// fstat, read, close): list reads thousands of entries, and the os
-// package's poller registration would add one for each.
-func ReadFileIn(path string, limit int) ([]byte, time.Time, error) {
+// already checked, and returns when it was last written and its
+// permissions. It refuses symbolic links and files owned by another user
+// or writable by others or by a group other than the user's private
+// group. It changes nothing: the caller, once it knows the file holds a
+// credential, calls Tighten when others may read it. It makes the system
+// calls itself (open, fstat, read, close): list reads thousands of
+// entries, and the os package's poller registration would add one for
+// each.
+func ReadFileIn(path string, limit int) ([]byte, Info, error) {
 	var fd int
 	var err error
 	for {
@@ -34,25 +36,21 @@ func ReadFileIn(path string, limit int) ([]byte, time.Time, error) {
 	if err != nil {
 		perr := &os.PathError{Op: "open", Path: path, Err: err}
 		if isSymlinkErr(perr) {
-			return nil, time.Time{}, fmt.Errorf("%w: %s is a symbolic link, which anyone able to write the directory could have planted: remove it (rm %s)", ErrUntrusted, path, path)
+			return nil, Info{}, fmt.Errorf("%w: %s is a symbolic link, which anyone able to write the directory could have planted: remove it (rm %s)", ErrUntrusted, path, path)
 		}
-		return nil, time.Time{}, perr
+		return nil, Info{}, perr
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return nil, time.Time{}, &os.PathError{Op: "fstat", Path: path, Err: err}
+		return nil, Info{}, &os.PathError{Op: "fstat", Path: path, Err: err}
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return nil, time.Time{}, fmt.Errorf("%s: %w", path, ErrNotRegular)
+		return nil, Info{}, fmt.Errorf("%s: %w", path, ErrNotRegular)
 	}
 	perm := os.FileMode(st.Mode & 0o777)
 	if err := trustedIDs(st.Uid, st.Gid, perm, path, false); err != nil {
-		return nil, time.Time{}, err
-	}
-	if perm&0o077 != 0 {
-		// Others could read it; it is still ours, so close that door.
-		_ = unix.Fchmod(fd, 0o600)
+		return nil, Info{}, err
 	}
 	buf := make([]byte, min(int(st.Size), limit)+1)
 	n := 0
@@ -62,7 +60,7 @@ func ReadFileIn(path string, limit int) ([]byte, time.Time, error) {
 			continue
 		}
 		if err != nil {
-			return nil, time.Time{}, &os.PathError{Op: "read", Path: path, Err: err}
+			return nil, Info{}, &os.PathError{Op: "read", Path: path, Err: err}
 		}
 		if m == 0 {
 			break
@@ -74,9 +72,31 @@ func ReadFileIn(path string, limit int) ([]byte, time.Time, error) {
 		}
 	}
 	if n > limit {
-		return nil, time.Time{}, tooLarge(path, limit)
+		return nil, Info{}, tooLarge(path, limit)
 	}
-	return buf[:n], time.Unix(st.Mtim.Unix()), nil
+	return buf[:n], Info{ModTime: time.Unix(st.Mtim.Unix()), Perm: perm}, nil
+}
+
+// Tighten sets the file at path, a credential that others may read, to
+// mode 0600. It changes nothing that is not a regular file of the current
+// user, nor through a symbolic link.
+func Tighten(path string) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return &os.PathError{Op: "fstat", Path: path, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || int(st.Uid) != euid() {
+		return nil
+	}
+	if err := unix.Fchmod(fd, 0o600); err != nil {
+		return &os.PathError{Op: "chmod", Path: path, Err: err}
+	}
+	return nil
 }
 
 // CheckDir checks that only the current user can write in dir: not a
