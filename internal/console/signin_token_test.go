@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -167,6 +168,48 @@ func TestSigninTokenErrors(t *testing.T) {
 		_, err := SigninToken(context.Background(), nil, u, creds)
 		if err == nil {
 			t.Fatal("no error")
+		}
+		noSecret(t, err)
+	})
+}
+
+// TestSigninTokenBounded checks that an endpoint that never stops sending,
+// or never answers, costs a bounded read and the client's time limit.
+func TestSigninTokenBounded(t *testing.T) {
+	creds := aws.Credentials{AccessKeyID: "ASIAEXAMPLE", SecretAccessKey: "secret-key-value", SessionToken: "session-token-value"}
+	t.Run("endless body", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"SigninToken":"`))
+			chunk := []byte(strings.Repeat("a", 64<<10))
+			for r.Context().Err() == nil {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}))
+		defer srv.Close()
+		u, _ := url.Parse(srv.URL + "/federation")
+		_, err := SigninToken(context.Background(), nil, u, creds)
+		if err == nil || !strings.Contains(err.Error(), "not JSON") {
+			t.Fatalf("err = %v, want an answer that is not JSON", err)
+		}
+		noSecret(t, err)
+	})
+	t.Run("no answer", func(t *testing.T) {
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}))
+		defer srv.Close()
+		defer close(release)
+		u, _ := url.Parse(srv.URL + "/federation")
+		_, err := SigninToken(context.Background(), &http.Client{Timeout: 50 * time.Millisecond}, u, creds)
+		if err == nil || !strings.Contains(err.Error(), "Timeout") {
+			t.Fatalf("err = %v, want a timeout", err)
 		}
 		noSecret(t, err)
 	})

@@ -34,7 +34,7 @@ func APIVersion(execInfo string) (version, warning string) {
 	case APIVersionV1alpha1:
 		return v, "the kubeconfig user entry uses the deprecated API version " + v + ": change it to " + APIVersionV1beta1 + " or " + APIVersionV1
 	}
-	return APIVersionV1beta1, "unrecognized API version in KUBERNETES_EXEC_INFO, defaulting to " + APIVersionV1beta1
+	return APIVersionV1beta1, "unrecognized API version in KUBERNETES_EXEC_INFO, defaulting to " + APIVersionV1beta1 + ": kubectl may speak a version this sessioncache does not know; update sessioncache"
 }
 
 // ExecCredential returns the ExecCredential document that hands tok to
