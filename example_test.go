@@ -10,93 +10,56 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/sessioncache/sessioncache"
 	"github.com/sessioncache/sessioncache/ststest"
 )
 
-// exampleSetup points this process at a local STS and a temporary HOME
-// whose profile "admin" assumes a role with MFA, as ~/.aws/config would.
-func exampleSetup() (server *ststest.Server, cleanup func()) {
-	home, err := os.MkdirTemp("", "example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	server = ststest.NewServer(func(o *ststest.Options) { o.RequireMFA = true })
-	os.MkdirAll(filepath.Join(home, ".aws"), 0o700)
-	os.WriteFile(filepath.Join(home, ".aws", "config"), []byte(`[profile admin]
-role_arn = arn:aws:iam::123456789012:role/admin
-source_profile = base
-mfa_serial = arn:aws:iam::123456789012:mfa/alice
-region = us-east-1
-`), 0o600)
-	os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte(`[base]
-aws_access_key_id = AKIAEXAMPLEBASE00001
-aws_secret_access_key = base-secret-not-real
-`), 0o600)
-	restore := setEnv(map[string]string{
-		"HOME":                        home,
-		"AWS_CONFIG_FILE":             filepath.Join(home, ".aws", "config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
-		"AWS_ENDPOINT_URL_STS":        server.URL,
-		"AWS_PROFILE":                 "admin",
-		// Keys in the environment would win over the profile.
-		"AWS_ACCESS_KEY_ID":     "",
-		"AWS_SECRET_ACCESS_KEY": "",
-		"AWS_SESSION_TOKEN":     "",
-	})
-	return server, func() {
-		restore()
-		server.Close()
-		os.RemoveAll(home)
-	}
-}
-
-// setEnv sets the variables of env, unsetting those whose value is empty,
-// and returns the function that puts back each as it was: unset ones
-// unset, not empty.
-func setEnv(env map[string]string) (restore func()) {
-	type saved struct {
-		value string
-		set   bool
-	}
-	old := map[string]saved{}
-	for k, v := range env {
-		value, set := os.LookupEnv(k)
-		old[k] = saved{value, set}
-		if v == "" {
-			os.Unsetenv(k)
-		} else {
-			os.Setenv(k, v)
-		}
-	}
-	return func() {
-		for k, s := range old {
-			if s.set {
-				os.Setenv(k, s.value)
-			} else {
-				os.Unsetenv(k)
-			}
-		}
-	}
-}
-
 // A Go program switches from config.LoadDefaultConfig to
 // sessioncache.LoadDefaultConfig and shares the AWS CLI's cache: the
 // first run asks for an MFA code, and later runs, in this process or any
 // other (the AWS CLI and boto3 included), use the cached credentials.
+// Here a local STS stands for AWS, and a config file and cache directory
+// of the example's own for ~/.aws.
 func ExampleLoadDefaultConfig() {
-	server, cleanup := exampleSetup()
-	defer cleanup()
+	server := ststest.NewServer(func(o *ststest.Options) { o.RequireMFA = true })
+	defer server.Close()
+	dir, err := os.MkdirTemp("", "example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	configFile := filepath.Join(dir, "config")
+	err = os.WriteFile(configFile, []byte(`[profile admin]
+role_arn = arn:aws:iam::123456789012:role/admin
+source_profile = base
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+region = us-east-1
+
+[profile base]
+aws_access_key_id = AKIAEXAMPLEBASE00001
+aws_secret_access_key = base-secret-not-real
+`), 0o600)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	for run := 1; run <= 2; run++ {
-		// Each run stands for a new process; a TokenProvider stands for
-		// the person typing a code at the terminal.
-		l := sessioncache.Loader{TokenProvider: func(ctx context.Context, serial string) (string, error) {
-			fmt.Println("MFA code asked for", serial)
-			return "123456", nil
-		}}
-		cfg, err := l.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"))
+		// Each run stands for a new process; the TokenProvider for the
+		// person typing a code at the terminal.
+		l := sessioncache.Loader{
+			CacheDir: filepath.Join(dir, "cache"), // default ~/.aws/cli/cache
+			TokenProvider: func(ctx context.Context, serial string) (string, error) {
+				fmt.Println("MFA code asked for", serial)
+				return "123456", nil
+			},
+		}
+		cfg, err := l.LoadDefaultConfig(context.Background(),
+			config.WithSharedConfigFiles([]string{configFile}),
+			config.WithSharedCredentialsFiles([]string{filepath.Join(dir, "credentials")}),
+			config.WithSharedConfigProfile("admin"),
+			config.WithBaseEndpoint(server.URL))
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -110,42 +73,6 @@ func ExampleLoadDefaultConfig() {
 	// MFA code asked for arn:aws:iam::123456789012:mfa/alice
 	// run 1: account 123456789012, 1 AssumeRole call(s) so far
 	// run 2: account 123456789012, 1 AssumeRole call(s) so far
-}
-
-// NewClient builds any service client in one call, as boto3's
-// client('sts', region_name=...) does.
-func ExampleNewClient() {
-	_, cleanup := exampleSetup()
-	defer cleanup()
-	// The default TokenProvider asks at the terminal; a cached entry
-	// makes that unnecessary here.
-	seedCache()
-
-	client, err := sessioncache.NewClient(context.Background(), sts.NewFromConfig, func(o *sts.Options) {
-		o.Region = "us-east-1"
-	})
-	if err != nil {
-		log.Fatal(err)
-	}
-	out, err := client.GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(aws.ToString(out.Account))
-	// Output: 123456789012
-}
-
-// seedCache fetches the admin profile's credentials once, as a first run
-// in a terminal would.
-func seedCache() {
-	l := sessioncache.Loader{TokenProvider: func(context.Context, string) (string, error) { return "123456", nil }}
-	cfg, err := l.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	if _, err := cfg.Credentials.Retrieve(context.Background()); err != nil {
-		log.Fatal(err)
-	}
 }
 
 // The cache is the AWS CLI's directory of JSON files; FileCache reads and
@@ -184,10 +111,10 @@ func ExampleFileCache() {
 // A program can put a source of codes of its own before the default ones
 // (the profile's mfa_process, the terminal, a desktop dialog). A source
 // with nothing to give returns *MFACodeUnavailableError, and the next is
-// asked.
+// asked. Here a fetcher assumes a role with MFA at a local STS.
 func ExampleChainTokenProviders() {
-	server, cleanup := exampleSetup()
-	defer cleanup()
+	server := ststest.NewServer(func(o *ststest.Options) { o.RequireMFA = true })
+	defer server.Close()
 	os.Setenv("EXAMPLE_MFA_CODE", "123456")
 	defer os.Unsetenv("EXAMPLE_MFA_CODE")
 
@@ -197,12 +124,16 @@ func ExampleChainTokenProviders() {
 		}
 		return "", &sessioncache.MFACodeUnavailableError{Serial: serial}
 	}
-	l := sessioncache.Loader{TokenProvider: sessioncache.ChainTokenProviders(fromEnv, sessioncache.DefaultTokenProvider)}
-	cfg, err := l.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	if _, err := cfg.Credentials.Retrieve(context.Background()); err != nil {
+	client := sts.New(sts.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(server.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAEXAMPLEBASE00001", "base-secret-not-real", ""),
+	})
+	f := sessioncache.NewAssumeRoleFetcher(client, "arn:aws:iam::123456789012:role/admin", func(o *sessioncache.AssumeRoleOptions) {
+		o.SerialNumber = "arn:aws:iam::123456789012:mfa/alice"
+		o.TokenProvider = sessioncache.ChainTokenProviders(fromEnv, sessioncache.DefaultTokenProvider)
+	})
+	if _, err := f.Fetch(context.Background()); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(server.Calls("AssumeRole"), "AssumeRole call")
@@ -211,20 +142,25 @@ func ExampleChainTokenProviders() {
 
 // ProcessTokenProvider takes codes from a command, such as
 // `ykman oath accounts code --single my-aws` for a YubiKey; a profile's
-// mfa_process setting does the same without code.
+// mfa_process setting does the same without code. Here a fetcher assumes
+// a role with MFA at a local STS.
 func ExampleProcessTokenProvider() {
-	_, cleanup := exampleSetup()
-	defer cleanup()
+	server := ststest.NewServer(func(o *ststest.Options) { o.RequireMFA = true })
+	defer server.Close()
 
-	l := sessioncache.Loader{TokenProvider: sessioncache.ProcessTokenProvider("echo 123456")}
-	cfg, err := l.LoadDefaultConfig(context.Background())
+	client := sts.New(sts.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(server.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAEXAMPLEBASE00001", "base-secret-not-real", ""),
+	})
+	f := sessioncache.NewAssumeRoleFetcher(client, "arn:aws:iam::123456789012:role/admin", func(o *sessioncache.AssumeRoleOptions) {
+		o.SerialNumber = "arn:aws:iam::123456789012:mfa/alice"
+		o.TokenProvider = sessioncache.ProcessTokenProvider("echo 123456")
+	})
+	e, err := f.Fetch(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	creds, err := cfg.Credentials.Retrieve(context.Background())
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(creds.CanExpire)
+	fmt.Println(e.AssumedRoleUser.ARN != "")
 	// Output: true
 }

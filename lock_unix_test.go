@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/sessioncache/sessioncache/ststest"
+	"golang.org/x/sys/unix"
 )
 
 // lockWithin runs Lock and fails the test if it does not return within d.
@@ -48,7 +48,7 @@ func TestLockRefusesWhatOthersPlanted(t *testing.T) {
 		needRoot bool
 	}{
 		"a FIFO": {plant: func(t *testing.T, dir, lock string) string {
-			if err := syscall.Mkfifo(lock, 0o600); err != nil {
+			if err := unix.Mkfifo(lock, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			return ""

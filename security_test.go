@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // mode returns the permission bits of path, not following a link.
@@ -246,7 +248,7 @@ func TestSpecialFileInEntryPlaceDoesNotBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Opening a FIFO for reading would wait for a writer forever.
-	if err := syscall.Mkfifo(c.Path(testKey), 0o600); err != nil {
+	if err := unix.Mkfifo(c.Path(testKey), 0o600); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
 	done := make(chan error, 1)

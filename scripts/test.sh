@@ -26,6 +26,10 @@ echo "== cross-compile"
 for target in linux/amd64 darwin/arm64 windows/amd64 freebsd/amd64 openbsd/amd64 netbsd/amd64 solaris/amd64 illumos/amd64; do
   CGO_ENABLED=0 GOOS="${target%/*}" GOARCH="${target#*/}" go build ./... || { echo "build for $target failed"; exit 1; }
 done
+# The tests too must compile where vet above did not look.
+for os in freebsd openbsd netbsd solaris illumos; do
+  GOOS=$os go vet ./... || { echo "vet for $os failed"; exit 1; }
+done
 
 echo "== dependencies"
 # The credential server needs the SDK's core types only.

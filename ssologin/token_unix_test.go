@@ -5,16 +5,17 @@ package ssologin
 import (
 	"errors"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A FIFO planted where a token belongs is a damaged token, replaced by the
 // next sign-in; it must not hang the reader in open(2).
 func TestReadTokenPlantedFIFO(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "token.json")
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
+	if err := unix.Mkfifo(path, 0o600); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
 	done := make(chan error, 1)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseSections(t *testing.T) {
@@ -127,5 +128,31 @@ func TestLoad(t *testing.T) {
 	}
 	if f, err := Load(path); err != nil || f.Section("profile b") == nil {
 		t.Errorf("Load after a rewrite: %v, %v; want [profile b]", f, err)
+	}
+}
+
+// A file that has not changed for a while is parsed once per process, so
+// that the command and the library share one parse.
+func TestLoadParsesAnUnchangedFileOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	if err := os.WriteFile(path, []byte("[profile a]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
+	first, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := Load(path); again != first {
+		t.Error("an unchanged file was parsed again")
+	}
+	if err := os.WriteFile(path, []byte("[profile bb]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := Load(path); f == first || f.Section("profile bb") == nil {
+		t.Error("a changed file was not parsed again")
 	}
 }

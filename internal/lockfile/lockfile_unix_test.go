@@ -7,10 +7,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/sessioncache/sessioncache/internal/safefile"
+	"golang.org/x/sys/unix"
 )
 
 // What another user could plant in place of a lock file is refused, not
@@ -23,7 +23,7 @@ func TestAcquireRefusesWhatOthersPlanted(t *testing.T) {
 			}
 		},
 		"FIFO": func(t *testing.T, dir, path string) {
-			if err := syscall.Mkfifo(path, 0o600); err != nil {
+			if err := unix.Mkfifo(path, 0o600); err != nil {
 				t.Skipf("mkfifo: %v", err)
 			}
 		},
