@@ -141,16 +141,6 @@ func TestLoginSessionCLISignInExportLogout(t *testing.T) {
 	}
 	out.Reset()
 	errOut.Reset()
-	served := make(chan int, 1)
-	go func() { served <- Main([]string{"serve", "-p", "dev"}, strings.NewReader(""), &out, &errOut) }()
-	select {
-	case code := <-served:
-		if code == 0 || !strings.Contains(errOut.String(), "aws login session") || !strings.Contains(errOut.String(), "source_profile is dev") {
-			t.Errorf("serve -p dev: %d %s, want a refusal that suggests a role on top", code, errOut.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve -p dev did not refuse 15-minute credentials")
-	}
 	out.Reset()
 	errOut.Reset()
 	if code := Main([]string{"export", "-p", "admin"}, strings.NewReader(""), &out, &errOut); code != 0 {
@@ -226,6 +216,41 @@ func TestLoginSessionCLIRoleSignsInForItsSource(t *testing.T) {
 	}
 	if _, err := os.Stat(loginsession.Path(filepath.Join(home, ".aws", "login", "cache"), cliLoginARN)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Signing in again for a profile leaves its login_session as it is: a
+// second login_session line would make botocore refuse the whole file.
+func TestSetLoginSession(t *testing.T) {
+	const other = "arn:aws:iam::111122223333:user/dave"
+	tests := map[string]struct {
+		config, want string
+		wantErr      bool
+	}{
+		"same session":            {config: "[profile dev]\nlogin_session = " + cliLoginARN + "\nregion = eu-west-1\n", want: "[profile dev]\nlogin_session = " + cliLoginARN + "\nregion = eu-west-1\n"},
+		"same session, last line": {config: "[profile dev]\nlogin_session = " + cliLoginARN, want: "[profile dev]\nlogin_session = " + cliLoginARN},
+		"same session, CRLF":      {config: "[profile dev]\r\nlogin_session = " + cliLoginARN + "\r\n[profile x]\r\n", want: "[profile dev]\r\nlogin_session = " + cliLoginARN + "\r\n[profile x]\r\n"},
+		"another session":         {config: "[profile dev]\nlogin_session = " + other + "\nregion = eu-west-1\n", want: "[profile dev]\nlogin_session = " + other + "\nregion = eu-west-1\n", wantErr: true},
+		"no login_session yet":    {config: "[profile dev]\nregion = eu-west-1\n", want: "[profile dev]\nlogin_session = " + cliLoginARN + "\nregion = eu-west-1\n"},
+		"no such profile":         {config: "[profile x]\nregion = eu-west-1", want: "[profile x]\nregion = eu-west-1\n\n[profile dev]\nlogin_session = " + cliLoginARN + "\n"},
+		"another profile's key":   {config: "[profile x]\nlogin_session = " + other + "\n[profile dev]\n", want: "[profile x]\nlogin_session = " + other + "\n[profile dev]\nlogin_session = " + cliLoginARN + "\n"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			configFile := filepath.Join(t.TempDir(), "config")
+			t.Setenv("AWS_CONFIG_FILE", configFile)
+			if err := os.WriteFile(configFile, []byte(tt.config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := setLoginSession("dev", cliLoginARN)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("setLoginSession: %v, want error %v", err, tt.wantErr)
+			}
+			got, _ := os.ReadFile(configFile)
+			if string(got) != tt.want {
+				t.Errorf("config file:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
 	}
 }
 
