@@ -9,10 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
+
 	"strings"
 
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/awsini"
 	"github.com/sessioncache/sessioncache/internal/lockfile"
 	"github.com/sessioncache/sessioncache/internal/loginsession"
 	"github.com/sessioncache/sessioncache/internal/loopback"
@@ -81,6 +82,27 @@ func setLoginSession(profile, session string) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("read %s: %w", configFile, err)
 	}
+	// The one parser decides what the profile already says, as botocore
+	// and the SDK would read it.
+	ini, err := awsini.Parse(configFile, data)
+	if err != nil {
+		return err
+	}
+	names := []string{"profile " + profile}
+	if profile == "default" {
+		names = append(names, "default")
+	}
+	for _, name := range names {
+		sec := ini.Section(name)
+		if sec == nil {
+			continue
+		}
+		if have, ok := sec.Values["login_session"]; ok && have == session {
+			return nil
+		} else if ok {
+			return fmt.Errorf("profile %s has login_session = %s, not the %s just signed in: change it in %s to use this sign-in", profile, have, session, configFile)
+		}
+	}
 	header := "[profile " + profile + "]"
 	if profile == "default" {
 		header = "[default]"
@@ -103,21 +125,6 @@ func setLoginSession(profile, session string) error {
 		}
 		data = append(data, header+"\n"+entry...)
 	} else {
-		end := len(lines)
-		for i := start + 1; i < len(lines); i++ {
-			if strings.HasPrefix(strings.TrimSpace(lines[i]), "[") {
-				end = i
-				break
-			}
-		}
-		for _, line := range lines[start+1 : end] {
-			if m := loginSessionLine.FindStringSubmatch(line); m != nil {
-				if strings.TrimSpace(m[1]) == session {
-					return nil
-				}
-				return fmt.Errorf("profile %s has login_session = %s, not the %s just signed in: change it in %s to use this sign-in", profile, strings.TrimSpace(m[1]), session, configFile)
-			}
-		}
 		lines = append(lines[:start+1], append([]string{entry}, lines[start+1:]...)...)
 		data = []byte(strings.Join(lines, ""))
 	}
@@ -129,8 +136,6 @@ func setLoginSession(profile, session string) error {
 	}
 	return nil
 }
-
-var loginSessionLine = regexp.MustCompile(`^\s*login_session\s*=(.*)$`)
 
 // runLoginSessionLogout removes the token file of the selected profile's
 // login session and the role sessions cached from it. handled is false

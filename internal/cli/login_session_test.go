@@ -141,16 +141,6 @@ func TestLoginSessionCLISignInExportLogout(t *testing.T) {
 	}
 	out.Reset()
 	errOut.Reset()
-	served := make(chan int, 1)
-	go func() { served <- Main([]string{"serve", "-p", "dev"}, strings.NewReader(""), &out, &errOut) }()
-	select {
-	case code := <-served:
-		if code == 0 || !strings.Contains(errOut.String(), "aws login session") || !strings.Contains(errOut.String(), "source_profile is dev") {
-			t.Errorf("serve -p dev: %d %s, want a refusal that suggests a role on top", code, errOut.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve -p dev did not refuse 15-minute credentials")
-	}
 	out.Reset()
 	errOut.Reset()
 	if code := Main([]string{"export", "-p", "admin"}, strings.NewReader(""), &out, &errOut); code != 0 {
@@ -229,6 +219,41 @@ func TestLoginSessionCLIRoleSignsInForItsSource(t *testing.T) {
 	}
 }
 
+// Signing in again for a profile leaves its login_session as it is: a
+// second login_session line would make botocore refuse the whole file.
+func TestSetLoginSession(t *testing.T) {
+	const other = "arn:aws:iam::111122223333:user/dave"
+	tests := map[string]struct {
+		config, want string
+		wantErr      bool
+	}{
+		"same session":            {config: "[profile dev]\nlogin_session = " + cliLoginARN + "\nregion = eu-west-1\n", want: "[profile dev]\nlogin_session = " + cliLoginARN + "\nregion = eu-west-1\n"},
+		"same session, last line": {config: "[profile dev]\nlogin_session = " + cliLoginARN, want: "[profile dev]\nlogin_session = " + cliLoginARN},
+		"same session, CRLF":      {config: "[profile dev]\r\nlogin_session = " + cliLoginARN + "\r\n[profile x]\r\n", want: "[profile dev]\r\nlogin_session = " + cliLoginARN + "\r\n[profile x]\r\n"},
+		"another session":         {config: "[profile dev]\nlogin_session = " + other + "\nregion = eu-west-1\n", want: "[profile dev]\nlogin_session = " + other + "\nregion = eu-west-1\n", wantErr: true},
+		"no login_session yet":    {config: "[profile dev]\nregion = eu-west-1\n", want: "[profile dev]\nlogin_session = " + cliLoginARN + "\nregion = eu-west-1\n"},
+		"no such profile":         {config: "[profile x]\nregion = eu-west-1", want: "[profile x]\nregion = eu-west-1\n\n[profile dev]\nlogin_session = " + cliLoginARN + "\n"},
+		"another profile's key":   {config: "[profile x]\nlogin_session = " + other + "\n[profile dev]\n", want: "[profile x]\nlogin_session = " + other + "\n[profile dev]\nlogin_session = " + cliLoginARN + "\n"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			configFile := filepath.Join(t.TempDir(), "config")
+			t.Setenv("AWS_CONFIG_FILE", configFile)
+			if err := os.WriteFile(configFile, []byte(tt.config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := setLoginSession("dev", cliLoginARN)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("setLoginSession: %v, want error %v", err, tt.wantErr)
+			}
+			got, _ := os.ReadFile(configFile)
+			if string(got) != tt.want {
+				t.Errorf("config file:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestLoginSessionCLILogoutTakesEachEntrysLock: logout of an aws login
 // session removes the role credentials cached from it under each entry's
 // lock, as for an SSO session, so that a refresh running meanwhile cannot
@@ -275,4 +300,50 @@ func TestLoginSessionCLILogoutTakesEachEntrysLock(t *testing.T) {
 			t.Errorf("%s is still there after logout", filepath.Base(p))
 		}
 	}
+}
+
+// TestLoginSessionCLIConsole checks that a role whose source is an aws
+// login session, which the SDK refuses, signs in to the console and signs
+// EKS tokens with the role's session in the role profile's region: cached
+// once, then used with no STS call.
+func TestLoginSessionCLIConsole(t *testing.T) {
+	srv, sts, _ := loginCLIWorld(t, "[profile dev]\nlogin_session = "+cliLoginARN+"\nregion = eu-west-1\n\n[profile admin]\nrole_arn = arn:aws:iam::111122223333:role/admin\nsource_profile = dev\nregion = us-west-2\n")
+	fed := ststest.NewFederationServer(sts)
+	t.Cleanup(fed.Close)
+	t.Setenv(federationEndpointEnv, fed.URL+"/federation")
+	if code, _, stderr := loginWithBrowser(t, srv, true, "login", "-p", "dev", "--no-browser"); code != 0 {
+		t.Fatalf("login failed: %s", stderr)
+	}
+	for i := range 2 {
+		var out, errOut bytes.Buffer
+		if code := Main([]string{"console", "-p", "admin", "--print"}, strings.NewReader(""), &out, &errOut); code != 0 {
+			t.Fatalf("console -p admin: %s", errOut.String())
+		}
+		u, err := url.Parse(strings.TrimSuffix(out.String(), "\n"))
+		if err != nil || strings.Count(out.String(), "\n") != 1 || u.Host != "signin.aws.amazon.com" {
+			t.Fatalf("console --print printed %d bytes, want the login URL alone", out.Len())
+		}
+		arn, ok := fed.SigninIdentity(u.Query().Get("SigninToken"))
+		if !ok || !strings.HasPrefix(arn, "arn:aws:sts::111122223333:assumed-role/admin/") {
+			t.Errorf("run %d signed in as %q (known token: %v), want the admin role's session", i+1, arn, ok)
+		}
+		if d := u.Query().Get("Destination"); !strings.HasSuffix(d, "?region=us-west-2") {
+			t.Errorf("run %d lands on %s, want the role profile's region", i+1, d)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"eks-token", "-p", "admin", "--cluster-name", "prod"}, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("eks-token -p admin: %s", errOut.String())
+	}
+	if u := tokenURL(must(decodeJSON(out.Bytes()))); u == nil || !strings.Contains(u.Query().Get("X-Amz-Credential"), "/us-west-2/sts/") {
+		t.Errorf("eks-token signed for %v, want us-west-2 with the role's session", u)
+	}
+	if n := sts.Calls("AssumeRole"); n != 1 {
+		t.Errorf("STS answered %d AssumeRole calls, want 1: the second sign-in uses the cached session", n)
+	}
+}
+
+func decodeJSON(b []byte) (map[string]any, error) {
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
 }

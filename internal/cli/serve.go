@@ -56,7 +56,9 @@ private (umask 077 makes it 0600).
 
 The server refreshes the credentials through the AWS CLI's cache 20
 minutes before they expire; when that needs an MFA code, it asks on its
-terminal while it goes on serving the old credentials.
+terminal while it goes on serving the old credentials. The credentials
+of an aws login session (login_session), which last 15 minutes, are
+refreshed five minutes before they expire, as botocore does.
 
 Formats: env (the default), env-no-export, powershell, windows-cmd and fish.
 The address must be a loopback one unless --allow-non-loopback is given.`,
@@ -181,11 +183,23 @@ func startServer(ctx context.Context, g *globals, f serverFlags) (_ *credentialS
 	if err != nil {
 		return nil, err
 	}
-	srv, err := credserver.New(provider, token, func(o *credserver.Options) { o.Logger = g.logger() })
+	minValidity, refreshWindow := credserver.DefaultMinValidity, credserver.DefaultRefreshWindow
+	if src, _, _, _, lerr := g.loginSessionOf(ctx); lerr == nil && src != "" {
+		if selected, _ := g.profileName(); src == selected {
+			// An aws login session's credentials last 15 minutes at most:
+			// serve them until shortly before they expire, and refresh
+			// them when the login session itself does.
+			minValidity, refreshWindow = loginServeMinValidity, sessioncache.DefaultLoginRefreshWindow
+		}
+	}
+	srv, err := credserver.New(provider, token, func(o *credserver.Options) {
+		o.Logger = g.logger()
+		o.MinValidity, o.RefreshWindow = minValidity, refreshWindow
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := loadServer(ctx, g, srv); err != nil {
+	if err := loadServer(ctx, g, srv, minValidity); err != nil {
 		return nil, err
 	}
 	phase.background.Store(true)
@@ -208,12 +222,12 @@ func startServer(ctx context.Context, g *globals, f serverFlags) (_ *credentialS
 // loadServer gives srv its first credentials: the cached session when the
 // AWS CLI would use it (more than 15 minutes left), with no prompt and no
 // STS call, and otherwise new ones. Run asks for the next code in the
-// background before the 15-minute line.
-func loadServer(ctx context.Context, g *globals, srv *credserver.Server) error {
+// background before the 15-minute line. minValidity is the server's.
+func loadServer(ctx context.Context, g *globals, srv *credserver.Server, minValidity time.Duration) error {
 	// A session with less than a minute to hand out is refreshed now.
 	err := srv.Load(sessioncache.WithRefreshAhead(ctx, serveMargin))
 	var stale *credserver.StaleError
-	if err == nil || errors.As(err, &stale) && time.Until(stale.Expires) >= credserver.DefaultMinValidity+serveMargin {
+	if err == nil || errors.As(err, &stale) && time.Until(stale.Expires) >= minValidity+serveMargin {
 		return nil
 	}
 	if !errors.As(err, &stale) {
@@ -224,16 +238,15 @@ func loadServer(ctx context.Context, g *globals, srv *credserver.Server) error {
 	}
 	// Fresh, they are already too short to hand out: clients would be
 	// refused, and every refresh would call STS.
-	left := time.Until(stale.Expires)
-	if src, _, _, _, lerr := g.loginSessionOf(ctx); lerr == nil && src != "" {
-		if selected, _ := g.profileName(); src == selected {
-			return fmt.Errorf("profile %s: its credentials come from an aws login session and last at most 15 minutes, and the server hands out only credentials with %s left: serve a role whose source_profile is %s instead",
-				g.quotedProfile(), shortDuration(credserver.DefaultMinValidity), src)
-		}
-	}
 	return fmt.Errorf("profile %s: its new credentials last only %s, and the server hands out only credentials with %s left: raise the profile's duration_seconds to 1200 or more",
-		g.quotedProfile(), shortDuration(left), shortDuration(credserver.DefaultMinValidity))
+		g.quotedProfile(), shortDuration(time.Until(stale.Expires)), shortDuration(minValidity))
 }
+
+// loginServeMinValidity is how long the credentials of an aws login
+// session stay valid at least when served: they are refreshed five
+// minutes before they expire, so this is reached only while the sign-in
+// service fails.
+const loginServeMinValidity = time.Minute
 
 // serveMargin is how long, past the 15 minutes the server keeps in hand,
 // a session must last for the server to start with it.
