@@ -327,28 +327,6 @@ func writeFileAtomic(path string, data []byte) error {
 	return safefile.WriteFile(path, data, writeStep)
 }
 
-// readEntryFile reads an entry through the trust checks, dir first.
-func readEntryFile(dir, path string) ([]byte, safefile.Info, error) {
-	if err := safefile.CheckDir(dir); err != nil {
-		return nil, safefile.Info{}, err
-	}
-	return readEntryIn(path)
-}
-
-// readEntryIn is readEntryFile in a directory already checked. A file
-// that is not a regular one, or is too large to be an entry, is a damaged
-// entry.
-func readEntryIn(path string) ([]byte, safefile.Info, error) {
-	data, info, err := safefile.ReadFileIn(path, maxEntrySize)
-	switch {
-	case errors.Is(err, safefile.ErrNotRegular):
-		return nil, info, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
-	case errors.Is(err, safefile.ErrTooLarge):
-		return nil, info, fmt.Errorf("%w: larger than %d bytes", ErrDamagedEntry, maxEntrySize)
-	}
-	return data, info, err
-}
-
 // tighten sets an entry that others may read to 0600. Only a file that
 // decoded as an entry: another program's file, read because a cache
 // directory was mistaken, keeps its mode.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/sessioncache/sessioncache/internal/pyjson"
+	"github.com/sessioncache/sessioncache/internal/safefile"
 )
 
 // Entry is one cached credential set: the response of the call that made
@@ -326,4 +327,26 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// readEntryFile reads an entry through the trust checks, dir first.
+func readEntryFile(dir, path string) ([]byte, safefile.Info, error) {
+	if err := safefile.CheckDir(dir); err != nil {
+		return nil, safefile.Info{}, err
+	}
+	return readEntryIn(path)
+}
+
+// readEntryIn is readEntryFile in a directory already checked. A file
+// that is not a regular one, or is too large to be an entry, is a damaged
+// entry.
+func readEntryIn(path string) ([]byte, safefile.Info, error) {
+	data, info, err := safefile.ReadFileIn(path, maxEntrySize)
+	switch {
+	case errors.Is(err, safefile.ErrNotRegular):
+		return nil, info, fmt.Errorf("%w: not a regular file", ErrDamagedEntry)
+	case errors.Is(err, safefile.ErrTooLarge):
+		return nil, info, fmt.Errorf("%w: larger than %d bytes", ErrDamagedEntry, maxEntrySize)
+	}
+	return data, info, err
 }
