@@ -175,8 +175,12 @@ func (p *LoginSessionProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 	var ended *LoginSessionError
 	if err != nil && !errors.As(err, &ended) && timeNow().Add(time.Minute).Before(t.ExpiresAt) {
 		// As botocore does while it may: the service may answer later.
-		p.opts.Logger.Warn("sessioncache: the login session could not be refreshed; using its credentials while they last",
-			"profile", p.opts.Profile, "expires", t.ExpiresAt, "error", err.Error())
+		cause := err
+		if u := errors.Unwrap(err); u != nil {
+			cause = u
+		}
+		p.opts.Logger.Warn(fmt.Sprintf("sessioncache: profile %s: the login session could not be refreshed (%v); using its credentials until they expire at %s", p.opts.Profile, cause, t.ExpiresAt.UTC().Format(time.RFC3339)),
+			"profile", p.opts.Profile, "expires", t.ExpiresAt)
 		return loginCredentials(t), nil
 	}
 	if err != nil {

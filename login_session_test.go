@@ -443,9 +443,26 @@ func TestLoginSessionServerErrorWithTimeLeftUsesTheCredentials(t *testing.T) {
 	before := w.signIn(t, 3*time.Minute)
 	old := w.token(t)
 	w.signin.FailNext(3, "InternalServerException", "try later", 500)
-	creds, err := NewLoginSessionProvider(loginARN).Retrieve(context.Background())
+	var log bytes.Buffer
+	creds, err := NewLoginSessionProvider(loginARN, func(o *LoginSessionOptions) {
+		o.Profile = "login"
+		o.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key != slog.MessageKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
+	}).Retrieve(context.Background())
 	if err != nil || creds.AccessKeyID != old.AccessKeyID {
 		t.Fatalf("%v: want the file's credentials, which have 3 minutes left", err)
+	}
+	// A person reads the message alone: it names the profile, the cause
+	// and how long the credentials last.
+	msg := log.String()
+	for _, want := range []string{"profile login", "500 InternalServerException", "expire at " + old.ExpiresAt.UTC().Format(time.RFC3339)} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the warning %q does not say %q", msg, want)
+		}
 	}
 	if n := w.signin.Calls("CreateOAuth2Token"); n != 3 {
 		t.Errorf("%d calls, want 3 attempts", n)
