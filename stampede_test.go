@@ -208,6 +208,14 @@ func TestKilledLockHolderIsTakenOverAtOnce(t *testing.T) {
 	holder := startHelper(t, "hold-lock", envHelperDir+"="+dir, envHelperKey+"="+key)
 	holder.expectLine(t, "locked")
 
+	retries := make(chan struct{}, 100)
+	t.Cleanup(func() { lockfile.TestHookRetry = nil })
+	lockfile.TestHookRetry = func() {
+		select {
+		case retries <- struct{}{}:
+		default:
+		}
+	}
 	var waits atomic.Int32
 	waiting := make(chan int, 10)
 	c := NewFileCache(dir, func(o *FileCacheOptions) {
@@ -232,8 +240,13 @@ func TestKilledLockHolderIsTakenOverAtOnce(t *testing.T) {
 	if pid := <-waiting; pid != holder.cmd.Process.Pid {
 		t.Errorf("OnWait got pid %d, want the holder's %d", pid, holder.cmd.Process.Pid)
 	}
-	// Wait on a while longer, past several retries: OnWait is called once.
-	time.Sleep(300 * time.Millisecond)
+	// Let it wait on, past several more tries: OnWait is called once.
+	for len(retries) > 0 {
+		<-retries
+	}
+	for range 3 {
+		<-retries
+	}
 	killedAt := time.Now()
 	if err := holder.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)

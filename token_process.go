@@ -9,9 +9,11 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sessioncache/sessioncache/internal/proc"
 )
@@ -53,7 +55,8 @@ type ProcessOptions struct {
 // that a note such as "Touch your YubiKey" reaches the person; its
 // standard input is empty. It may print at most 1 KiB. What it prints on
 // standard output, and the command line, are never logged or shown in an
-// error; an error gives its exit status and the end of its standard error.
+// error; an error gives its exit status and the end of its standard error,
+// with the words of the command line in it blanked out.
 func ProcessTokenProvider(command string, optFns ...func(*ProcessOptions)) TokenProvider {
 	var o ProcessOptions
 	for _, fn := range optFns {
@@ -160,7 +163,7 @@ func runMFAProcess(ctx context.Context, p mfaProcess) (string, error) {
 		err = nil
 	case errors.As(err, &exitErr):
 		err = fmt.Errorf("failed with %s", exitErr.ProcessState)
-		if tail := strings.TrimSpace(errTail.String()); tail != "" {
+		if tail := strings.TrimSpace(redactCommand(errTail.String(), p.command)); tail != "" {
 			err = fmt.Errorf("%w: %s", err, tail)
 		}
 	case err != nil:
@@ -173,6 +176,24 @@ func runMFAProcess(ctx context.Context, p mfaProcess) (string, error) {
 		return "", fmt.Errorf("sessioncache: %s %w", p.what(), err)
 	}
 	return strings.TrimSpace(out.String()), nil
+}
+
+// redactCommand replaces in text, the end of what the program wrote on
+// standard error, each word of its command line of six characters or
+// more: a program that prints its arguments or environment on failure
+// (usage: ... --seed SECRET) must not carry a secret of the command line
+// into the error.
+func redactCommand(text, command string) string {
+	words := strings.FieldsFunc(command, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("'\"`$;&|()<>=", r)
+	})
+	words = slices.DeleteFunc(words, func(w string) bool { return len(w) < 6 })
+	// The longest first, so that a word within another goes with it.
+	slices.SortFunc(words, func(a, b string) int { return len(b) - len(a) })
+	for _, w := range words {
+		text = strings.ReplaceAll(text, w, "***")
+	}
+	return text
 }
 
 // what names the program in errors.

@@ -29,14 +29,15 @@ func TestMFAProcessBounds(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		"a code":             {command: "echo 123456", want: "123456"},
-		"hangs":              {command: "sleep 30", timeout: 200 * time.Millisecond, wantErr: `profile "yk": its mfa_process gave no code within 200ms, and was stopped: make it answer sooner, or raise mfa_process_timeout in the profile`},
-		"leaves a child":     {command: "sleep 30 & echo 123456", want: "123456"},
-		"prints on and on":   {command: "yes 123456", wantErr: "printed more than 1024 bytes"},
-		"fails":              {command: "TOKEN=hunter2 sh -c 'echo no key found >&2; exit 3'", wantErr: `profile "yk": its mfa_process failed with exit status 3: no key found`},
-		"fails at length":    {command: "TOKEN=hunter2 sh -c 'yes no key found | head -c 100000 >&2; echo last words >&2; exit 3'", wantErr: "found\nno klast words"},
-		"cannot be run":      {command: "TOKEN=hunter2 ./no-such-program", wantErr: `profile "yk": its mfa_process failed with exit status 127`},
-		"killed by a signal": {command: "kill -KILL $$", wantErr: `failed with signal: killed`},
+		"a code":                  {command: "echo 123456", want: "123456"},
+		"hangs":                   {command: "sleep 30", timeout: 200 * time.Millisecond, wantErr: `profile "yk": its mfa_process gave no code within 200ms, and was stopped: make it answer sooner, or raise mfa_process_timeout in the profile`},
+		"leaves a child":          {command: "sleep 30 & echo 123456", want: "123456"},
+		"prints on and on":        {command: "yes 123456", wantErr: "printed more than 1024 bytes"},
+		"fails":                   {command: "TOKEN=hunter2 sh -c 'echo no key found >&2; exit 3'", wantErr: `profile "yk": its mfa_process failed with exit status 3: no key found`},
+		"fails at length":         {command: "TOKEN=hunter2 sh -c 'yes no key found | head -c 100000 >&2; echo last words >&2; exit 3'", wantErr: "found\nno klast words"},
+		"echoes its command line": {command: `TOKEN=hunter2secret sh -c 'echo "usage: $0 --seed JBSWY3DPEHPK3PXP $TOKEN" >&2; exit 3'`, wantErr: `failed with exit status 3: *** sh ***`},
+		"cannot be run":           {command: "TOKEN=hunter2 ./no-such-program", wantErr: `profile "yk": its mfa_process failed with exit status 127`},
+		"killed by a signal":      {command: "kill -KILL $$", wantErr: `failed with signal: killed`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -54,7 +55,7 @@ func TestMFAProcessBounds(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
 			}
-			if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "TOKEN") || strings.Contains(err.Error(), "sh -c") {
+			if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "JBSWY3DPEHPK3PXP") || strings.Contains(err.Error(), "TOKEN") || strings.Contains(err.Error(), "sh -c") {
 				t.Errorf("the error quotes the command line: %v", err)
 			}
 			if len(err.Error()) > 2*maxMFAProcessStderr {

@@ -87,9 +87,11 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 		return err
 	}
 	testHookAfterRows()
-	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) { o.LockTimeout = g.lockTimeout })
+	cache := sessioncache.NewFileCache(dir, func(o *sessioncache.FileCacheOptions) {
+		o.LockTimeout, o.OnWait = g.lockTimeout, g.onWait
+	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	removed, left := 0, 0
+	removed, left, busy := 0, 0, 0
 	for _, r := range rows {
 		switch {
 		case sel.profile != "" && !keys[r.Key]:
@@ -103,9 +105,16 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 		if isCacheKey(r.Key) {
 			ok, err = cache.DeleteIf(ctx, r.Key, clearable(cache, r.Key, sel.expired))
 		}
+		var timeout *sessioncache.LockTimeoutError
 		switch {
 		case errors.Is(err, sessioncache.ErrUntrustedEntry):
 			r.Problem = message(err)
+		case errors.As(err, &timeout):
+			// Another process holds it (a refresh waiting for a code):
+			// the others go all the same.
+			busy++
+			fmt.Fprintf(tw, "left\t%s\t%s\t(in use by %s)\n", profilesText(r), filepath.Base(r.File), timeout.Holder)
+			continue
 		case err != nil:
 			tw.Flush()
 			return err
@@ -158,6 +167,9 @@ func runClear(ctx context.Context, g *globals, sel clearSelector, w io.Writer) e
 			what = "that is not a cache entry"
 		}
 		_, err = fmt.Fprintf(w, "Left %s %s: %s.\n", plural(len(others), "other file", "other files"), what, namesText(others, 5))
+	}
+	if err == nil && busy > 0 {
+		err = fmt.Errorf("left %s that another process holds (above): let it finish, then run clear again", plural(busy, "cache entry", "cache entries"))
 	}
 	return err
 }
@@ -220,8 +232,9 @@ func clearLocks(ctx context.Context, cache *sessioncache.FileCache) ([]string, e
 		if ok && isCacheKey(key) && d.Type().IsRegular() {
 			if _, err := os.Lstat(cache.Path(key)); errors.Is(err, fs.ErrNotExist) {
 				// DeleteIf finds no entry, and removes the lock file.
-				if _, err := cache.DeleteIf(ctx, key, clearable(cache, key, false)); err == nil {
-					continue
+				var timeout *sessioncache.LockTimeoutError
+				if _, err := cache.DeleteIf(ctx, key, clearable(cache, key, false)); err == nil || errors.As(err, &timeout) {
+					continue // gone, or the lock of an entry being fetched now
 				}
 			} else {
 				continue // the lock of an entry that stays

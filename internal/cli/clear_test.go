@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -60,11 +61,7 @@ func TestMistakenCacheDirKeepsFileModes(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("Windows files have no Unix modes")
 	}
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "credentials"))
-	t.Setenv("SESSIONCACHE_DIR", "")
+	home := emptyHome(t)
 	dir := filepath.Join(home, "project")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -111,4 +108,54 @@ func TestMistakenCacheDirKeepsFileModes(t *testing.T) {
 	if got := mode(entryName); got != 0o600 {
 		t.Errorf("a cache entry others could read has mode %04o after list, want 0600", got)
 	}
+}
+
+// TestClearGoesOnPastALockedEntry: an entry whose lock another process
+// holds (a refresh waiting for a code) is left, and said to be, once the
+// lock timeout has passed; the other entries go all the same, and the
+// status says that not everything went.
+func TestClearGoesOnPastALockedEntry(t *testing.T) {
+	home := emptyHome(t)
+	dir := filepath.Join(home, "cache")
+	cache := sessioncache.NewFileCache(dir)
+	const locked, free = "0000000000000000000000000000000000000001", "ffffffffffffffffffffffffffffffffffffffff"
+	for _, key := range []string{locked, free} {
+		e := &sessioncache.Entry{Credentials: sessioncache.EntryCredentials{
+			AccessKeyID: "ASIAEXAMPLEEXAMPLE01", SecretAccessKey: "fake-secret", SessionToken: "fake-token", Expiration: time.Now().Add(time.Hour),
+		}}
+		if err := cache.Set(key, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unlock, err := cache.Lock(context.Background(), locked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	var out, errOut bytes.Buffer
+	code := Main([]string{"clear", "--all", "--cache-dir", dir, "--lock-timeout", "100ms"}, strings.NewReader(""), &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "left 1 cache entry that another process holds") {
+		t.Errorf("status %d, stderr %q; want 1 and that one entry was left in use", code, errOut.String())
+	}
+	if !regexp.MustCompile(`(?m)^left +- +`+locked+`\.json +\(in use by `).MatchString(out.String()) || !strings.Contains(out.String(), "Removed 1 cache entry") {
+		t.Errorf("clear said:\n%s\nwant the locked entry left and the other removed", out.String())
+	}
+	if _, err := os.Stat(cache.Path(locked)); err != nil {
+		t.Errorf("the locked entry is gone: %v", err)
+	}
+	if _, err := os.Stat(cache.Path(free)); !os.IsNotExist(err) {
+		t.Errorf("the entry no one held is still there (%v)", err)
+	}
+}
+
+// emptyHome is a HOME with no AWS files, and no cache directory set in
+// the environment.
+func emptyHome(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(home, "config"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(home, "credentials"))
+	t.Setenv("SESSIONCACHE_DIR", "")
+	return home
 }

@@ -301,3 +301,49 @@ func TestLoginSessionCLILogoutTakesEachEntrysLock(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginSessionCLIConsole checks that a role whose source is an aws
+// login session, which the SDK refuses, signs in to the console and signs
+// EKS tokens with the role's session in the role profile's region: cached
+// once, then used with no STS call.
+func TestLoginSessionCLIConsole(t *testing.T) {
+	srv, sts, _ := loginCLIWorld(t, "[profile dev]\nlogin_session = "+cliLoginARN+"\nregion = eu-west-1\n\n[profile admin]\nrole_arn = arn:aws:iam::111122223333:role/admin\nsource_profile = dev\nregion = us-west-2\n")
+	fed := ststest.NewFederationServer(sts)
+	t.Cleanup(fed.Close)
+	t.Setenv(federationEndpointEnv, fed.URL+"/federation")
+	if code, _, stderr := loginWithBrowser(t, srv, true, "login", "-p", "dev", "--no-browser"); code != 0 {
+		t.Fatalf("login failed: %s", stderr)
+	}
+	for i := range 2 {
+		var out, errOut bytes.Buffer
+		if code := Main([]string{"console", "-p", "admin", "--print"}, strings.NewReader(""), &out, &errOut); code != 0 {
+			t.Fatalf("console -p admin: %s", errOut.String())
+		}
+		u, err := url.Parse(strings.TrimSuffix(out.String(), "\n"))
+		if err != nil || strings.Count(out.String(), "\n") != 1 || u.Host != "signin.aws.amazon.com" {
+			t.Fatalf("console --print printed %d bytes, want the login URL alone", out.Len())
+		}
+		arn, ok := fed.SigninIdentity(u.Query().Get("SigninToken"))
+		if !ok || !strings.HasPrefix(arn, "arn:aws:sts::111122223333:assumed-role/admin/") {
+			t.Errorf("run %d signed in as %q (known token: %v), want the admin role's session", i+1, arn, ok)
+		}
+		if d := u.Query().Get("Destination"); !strings.HasSuffix(d, "?region=us-west-2") {
+			t.Errorf("run %d lands on %s, want the role profile's region", i+1, d)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := Main([]string{"eks-token", "-p", "admin", "--cluster-name", "prod"}, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("eks-token -p admin: %s", errOut.String())
+	}
+	if u := tokenURL(must(decodeJSON(out.Bytes()))); u == nil || !strings.Contains(u.Query().Get("X-Amz-Credential"), "/us-west-2/sts/") {
+		t.Errorf("eks-token signed for %v, want us-west-2 with the role's session", u)
+	}
+	if n := sts.Calls("AssumeRole"); n != 1 {
+		t.Errorf("STS answered %d AssumeRole calls, want 1: the second sign-in uses the cached session", n)
+	}
+}
+
+func decodeJSON(b []byte) (map[string]any, error) {
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
+}

@@ -183,14 +183,19 @@ func authenticate(r *http.Request, cluster string, sts *ststest.Server) (string,
 func TestPeerEKSGetToken(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
-	home := peertest.NewHome(t, "[profile base]\nregion = us-west-2\n",
-		"[base]\naws_access_key_id = "+eksKey+"\naws_secret_access_key = "+eksSecret+"\naws_session_token = FwoGZXIvYXdzEXAMPLE+/=\n")
+	keys := "aws_access_key_id = " + eksKey + "\naws_secret_access_key = " + eksSecret + "\naws_session_token = FwoGZXIvYXdzEXAMPLE+/=\n"
+	home := peertest.NewHome(t, "[profile base]\nregion = us-west-2\n\n[profile svc]\nregion = us-west-2\nservices = local\n\n"+
+		"[services local]\nsts =\n  endpoint_url = http://127.0.0.1:3\n", "[base]\n"+keys+"\n[svc]\n"+keys)
 	signaturesCompared := 0
 	for name, extra := range map[string][]string{
-		"profile region": nil,
-		"--region":       {"--region", "ap-southeast-2"},
-		"endpoint":       {"--region", "eu-central-1", "ENV", "AWS_ENDPOINT_URL_STS=http://127.0.0.1:1"},
-		"v1":             {"ENV", `KUBERNETES_EXEC_INFO={"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`},
+		"profile region":  nil,
+		"--region":        {"--region", "ap-southeast-2"},
+		"endpoint":        {"--region", "eu-central-1", "ENV", "AWS_ENDPOINT_URL_STS=http://127.0.0.1:1"},
+		"all services":    {"ENV", "AWS_ENDPOINT_URL=http://127.0.0.1:2"},
+		"sts wins":        {"ENV", "AWS_ENDPOINT_URL=http://127.0.0.1:2", "AWS_ENDPOINT_URL_STS=http://127.0.0.1:1"},
+		"config":          {"--profile", "svc"},
+		"env over config": {"--profile", "svc", "ENV", "AWS_ENDPOINT_URL=http://127.0.0.1:2"},
+		"v1":              {"ENV", `KUBERNETES_EXEC_INFO={"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`},
 	} {
 		args, vars := extra, []string{"AWS_REGION", "AWS_DEFAULT_REGION"}
 		if i := slices.Index(extra, "ENV"); i >= 0 {

@@ -19,11 +19,17 @@ import (
 // from the profile's as sessionName and cached under the key botocore
 // gives that role and session name.
 func (g *globals) signingConfig(ctx context.Context, region, roleARN, sessionName string) (aws.Config, error) {
-	opts := append(g.loadOptions(), config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	opts := g.loadOptions()
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts[:len(opts):len(opts)], config.WithCredentialsProvider(aws.AnonymousCredentials{}))...)
+	if err != nil {
+		// The SDK refuses a role whose source is an aws login session,
+		// which the loader reads; the credentials it sets are replaced
+		// below, not retrieved.
+		cfg, err = g.loader().LoadDefaultConfig(ctx, opts...)
+	}
 	if err != nil {
 		return aws.Config{}, g.explain(err)
 	}

@@ -86,6 +86,11 @@ type Options struct {
 // short enough that a person waiting learns why. A variable for tests.
 var WaitNotice = time.Second
 
+// TestHookRetry, when set, is called each time Acquire finds the lock held
+// and waits to try again, so that tests can tell that it went on waiting
+// without sleeping. Not for use outside tests.
+var TestHookRetry func()
+
 // Lock is a lock this process holds, with the note that tells waiting
 // processes what it does.
 type Lock struct {
@@ -146,6 +151,9 @@ func Acquire(ctx context.Context, dir, name string, opts Options) (*Lock, error)
 			if opts.OnWait != nil {
 				opts.OnWait(readHolder(f))
 			}
+		}
+		if TestHookRetry != nil {
+			TestHookRetry()
 		}
 		t := time.NewTimer(delay)
 		select {
