@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -116,5 +117,43 @@ func TestServeInABackgroundJob(t *testing.T) {
 	}
 	if term.EchoOff() {
 		t.Error("the terminal was left without echo")
+	}
+}
+
+// A command in a background job that needs a code it cannot get says that
+// it runs in the background, and how to give the code; not that there is
+// no terminal.
+func TestBackgroundJobNeedingACodeSaysSo(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash for job control")
+	}
+	bin := buildBinary(t)
+	_, env := testHome(t)
+	env = append(env, "AWS_ENDPOINT_URL=http://127.0.0.1:1", "SESSIONCACHE_NO_DIALOG=1")
+	term := ptytest.Open(t)
+	cmd := exec.Command("bash", "-c", `set -m; "$0" export -p mfa </dev/null & wait $!`, bin)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	term.Attach(cmd)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the job was stopped or hangs; the terminal shows %q", term.Output())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Errorf("exit = %v, want status 1", err)
+	}
+	want := `profile "mfa" needs an MFA code for arn:aws:iam::123456789012:mfa/alice, but it runs in a background job, which may not ask on the terminal: run it in the foreground, set mfa_process in the profile, or pass --mfa-token -`
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }
