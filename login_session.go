@@ -238,6 +238,8 @@ func (p *LoginSessionProvider) refresh(ctx context.Context, t *loginsession.Toke
 		return n, nil
 	case errors.As(err, &se) && se.SignInAgain():
 		return nil, &LoginSessionError{Profile: p.opts.Profile, Reason: "the login session has ended (" + se.Code + ")", Err: err}
+	case errors.As(err, &se) && se.Code == "INSUFFICIENT_PERMISSIONS":
+		return nil, fmt.Errorf("sessioncache: profile %s: the signed-in identity may not refresh its login session: ask an administrator to allow it signin:CreateOAuth2Token (the token file is unchanged): %w", p.opts.Profile, err)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, fmt.Errorf("sessioncache: profile %s: the sign-in service did not refresh the login session within %v; the token file is unchanged, try again later: %w", p.opts.Profile, p.opts.Timeout, err)
 	}

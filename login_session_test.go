@@ -537,3 +537,26 @@ func TestLoginSessionStallDeadlineCoversTheLockWait(t *testing.T) {
 		t.Errorf("the stalled refresh, once answered: %v", err)
 	}
 }
+
+// An identity without signin:CreateOAuth2Token is told so, once, and not
+// to try again later: waiting does not grant the permission.
+func TestLoginSessionInsufficientPermissions(t *testing.T) {
+	w := newLoginWorld(t)
+	before := w.signIn(t, -time.Minute)
+	w.signin.FailNext(5, "INSUFFICIENT_PERMISSIONS", "not allowed", 403)
+	_, err := w.retrieve(t, "login", nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, "profile login") || !strings.Contains(msg, "signin:CreateOAuth2Token") || strings.Contains(msg, "try again later") {
+		t.Errorf("not one line naming the profile and the missing permission: %s", msg)
+	}
+	if n := w.signin.Calls("CreateOAuth2Token"); n != 1 {
+		t.Errorf("%d calls, want 1: a refusal is not retried", n)
+	}
+	if after, _ := os.ReadFile(w.path); !bytes.Equal(before, after) {
+		t.Error("the token file changed")
+	}
+	assertNoLoginSecret(t, msg, before)
+}
