@@ -51,12 +51,14 @@ type LoginSessionOptions struct {
 	// refreshed. Default DefaultLoginRefreshWindow.
 	RefreshWindow time.Duration
 
-	// Timeout bounds all the attempts of one refresh. Default
+	// Timeout bounds all the attempts of one refresh, together with the
+	// wait for another process's refresh of the session. Default
 	// DefaultLoginRefreshTimeout.
 	Timeout time.Duration
 
 	// LockTimeout and OnWait are those of FileCacheOptions, for the lock
-	// that lets one process refresh a session at a time.
+	// that lets one process refresh a session at a time; Timeout bounds
+	// the wait too.
 	LockTimeout time.Duration
 	OnWait      func(LockHolder)
 
@@ -154,11 +156,25 @@ func (p *LoginSessionProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 	if p.fresh(t) {
 		return loginCredentials(t), nil
 	}
-	l, err := loginsession.Lock(ctx, path, lockfile.Options{
-		Timeout: p.opts.LockTimeout,
+	// One deadline bounds the wait for another process's refresh and this
+	// one's attempts: behind a stalled service, processes queued on the
+	// lock would otherwise each wait Timeout in turn.
+	rctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	defer cancel()
+	lockTimeout := p.opts.LockTimeout
+	if lockTimeout <= 0 || lockTimeout > p.opts.Timeout {
+		lockTimeout = p.opts.Timeout
+	}
+	l, err := loginsession.Lock(rctx, path, lockfile.Options{
+		Timeout: lockTimeout,
 		OnWait:  p.opts.OnWait,
 		Doing:   "sessioncache: refreshing the login session of profile " + p.opts.Profile,
 	})
+	var waited *lockfile.TimeoutError
+	if err != nil && ctx.Err() == nil && (errors.As(err, &waited) || rctx.Err() != nil) {
+		return p.unrefreshed(t, fmt.Errorf("sessioncache: profile %s: refresh the login session (the token file is unchanged, try again later): %w",
+			p.opts.Profile, fmt.Errorf("another process did not finish refreshing it within %v", lockTimeout)))
+	}
 	if err != nil {
 		return aws.Credentials{}, fmt.Errorf("sessioncache: profile %s: %w", p.opts.Profile, err)
 	}
@@ -171,22 +187,32 @@ func (p *LoginSessionProvider) Retrieve(ctx context.Context) (aws.Credentials, e
 		p.opts.Logger.Debug("login session refreshed by another process", "profile", p.opts.Profile)
 		return loginCredentials(t), nil
 	}
-	n, err := p.refresh(ctx, t)
-	var ended *LoginSessionError
-	if err != nil && !errors.As(err, &ended) && timeNow().Add(time.Minute).Before(t.ExpiresAt) {
-		// As botocore does while it may: the service may answer later.
-		p.opts.Logger.Warn("sessioncache: the login session could not be refreshed; using its credentials while they last",
-			"profile", p.opts.Profile, "expires", t.ExpiresAt, "error", err.Error())
-		return loginCredentials(t), nil
-	}
+	n, err := p.refresh(rctx, t)
 	if err != nil {
-		return aws.Credentials{}, err
+		return p.unrefreshed(t, err)
 	}
 	if err := loginsession.Write(path, n, loginWriteStep); err != nil {
 		return aws.Credentials{}, fmt.Errorf("sessioncache: profile %s: the refreshed login session was not saved: %w", p.opts.Profile, err)
 	}
 	p.opts.Logger.Debug("login session refreshed", "profile", p.opts.Profile, "expires", n.ExpiresAt)
 	return loginCredentials(n), nil
+}
+
+// unrefreshed returns err, or t's credentials while they have more than a
+// minute left and the session has not ended, as botocore does: the
+// service may answer later.
+func (p *LoginSessionProvider) unrefreshed(t *loginsession.Token, err error) (aws.Credentials, error) {
+	var ended *LoginSessionError
+	if errors.As(err, &ended) || !timeNow().Add(time.Minute).Before(t.ExpiresAt) {
+		return aws.Credentials{}, err
+	}
+	cause := err
+	if u := errors.Unwrap(err); u != nil {
+		cause = u
+	}
+	p.opts.Logger.Warn(fmt.Sprintf("sessioncache: profile %s: the login session could not be refreshed (%v); using its credentials until they expire at %s", p.opts.Profile, cause, t.ExpiresAt.UTC().Format(time.RFC3339)),
+		"profile", p.opts.Profile, "expires", t.ExpiresAt)
+	return loginCredentials(t), nil
 }
 
 // loginWriteStep lets tests stop a writer between two steps.
@@ -196,10 +222,9 @@ func (p *LoginSessionProvider) fresh(t *loginsession.Token) bool {
 	return timeNow().Add(p.opts.RefreshWindow).Before(t.ExpiresAt)
 }
 
-// refresh asks the sign-in service for new credentials, within Timeout.
+// refresh asks the sign-in service for new credentials, within ctx's
+// deadline.
 func (p *LoginSessionProvider) refresh(ctx context.Context, t *loginsession.Token) (*loginsession.Token, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
-	defer cancel()
 	endpoint := p.opts.Endpoint
 	if endpoint == "" {
 		endpoint = loginsession.Endpoint(p.opts.Region)
@@ -213,6 +238,8 @@ func (p *LoginSessionProvider) refresh(ctx context.Context, t *loginsession.Toke
 		return n, nil
 	case errors.As(err, &se) && se.SignInAgain():
 		return nil, &LoginSessionError{Profile: p.opts.Profile, Reason: "the login session has ended (" + se.Code + ")", Err: err}
+	case errors.As(err, &se) && se.Code == "INSUFFICIENT_PERMISSIONS":
+		return nil, fmt.Errorf("sessioncache: profile %s: the signed-in identity may not refresh its login session: ask an administrator to allow it signin:CreateOAuth2Token (the token file is unchanged): %w", p.opts.Profile, err)
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return nil, fmt.Errorf("sessioncache: profile %s: the sign-in service did not refresh the login session within %v; the token file is unchanged, try again later: %w", p.opts.Profile, p.opts.Timeout, err)
 	}

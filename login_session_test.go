@@ -443,9 +443,26 @@ func TestLoginSessionServerErrorWithTimeLeftUsesTheCredentials(t *testing.T) {
 	before := w.signIn(t, 3*time.Minute)
 	old := w.token(t)
 	w.signin.FailNext(3, "InternalServerException", "try later", 500)
-	creds, err := NewLoginSessionProvider(loginARN).Retrieve(context.Background())
+	var log bytes.Buffer
+	creds, err := NewLoginSessionProvider(loginARN, func(o *LoginSessionOptions) {
+		o.Profile = "login"
+		o.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key != slog.MessageKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
+	}).Retrieve(context.Background())
 	if err != nil || creds.AccessKeyID != old.AccessKeyID {
 		t.Fatalf("%v: want the file's credentials, which have 3 minutes left", err)
+	}
+	// A person reads the message alone: it names the profile, the cause
+	// and how long the credentials last.
+	msg := log.String()
+	for _, want := range []string{"profile login", "500 InternalServerException", "expire at " + old.ExpiresAt.UTC().Format(time.RFC3339)} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the warning %q does not say %q", msg, want)
+		}
 	}
 	if n := w.signin.Calls("CreateOAuth2Token"); n != 3 {
 		t.Errorf("%d calls, want 3 attempts", n)
@@ -471,4 +488,75 @@ func TestLoginSessionHonoursAWSLoginCacheDirectory(t *testing.T) {
 	if _, err := w.retrieve(t, "login", nil); err != nil {
 		t.Fatalf("with AWS_LOGIN_CACHE_DIRECTORY: %v", err)
 	}
+}
+
+// A process that finds another refreshing behind a stalled service gives
+// up at its own deadline, not at the other's deadline plus its own: the
+// deadline bounds the wait for the lock too.
+func TestLoginSessionStallDeadlineCoversTheLockWait(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	w := newLoginWorld(t, func(o *ststest.SigninOptions) {
+		o.BeforeToken = func(r *http.Request) {
+			entered <- struct{}{}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+	})
+	defer close(release)
+	before := w.signIn(t, -time.Minute)
+	holder := make(chan error, 1)
+	go func() {
+		_, err := NewLoginSessionProvider(loginARN, func(o *LoginSessionOptions) { o.Timeout = time.Hour }).Retrieve(context.Background())
+		holder <- err
+	}()
+	<-entered // the first refresh holds the lock, stalled
+	waiter := make(chan error, 1)
+	go func() {
+		_, err := NewLoginSessionProvider(loginARN, func(o *LoginSessionOptions) {
+			o.Profile = "login"
+			o.Timeout = 100 * time.Millisecond
+		}).Retrieve(context.Background())
+		waiter <- err
+	}()
+	select {
+	case err := <-waiter:
+		if err == nil || !strings.Contains(err.Error(), "profile login") || !strings.Contains(err.Error(), "another process did not finish refreshing it within 100ms") {
+			t.Errorf("error %v: want one naming the profile and the refresh it waited for", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the waiting process did not give up at its 100ms deadline")
+	}
+	if after, _ := os.ReadFile(w.path); !bytes.Equal(before, after) {
+		t.Error("the token file changed")
+	}
+	release <- struct{}{}
+	if err := <-holder; err != nil {
+		t.Errorf("the stalled refresh, once answered: %v", err)
+	}
+}
+
+// An identity without signin:CreateOAuth2Token is told so, once, and not
+// to try again later: waiting does not grant the permission.
+func TestLoginSessionInsufficientPermissions(t *testing.T) {
+	w := newLoginWorld(t)
+	before := w.signIn(t, -time.Minute)
+	w.signin.FailNext(5, "INSUFFICIENT_PERMISSIONS", "not allowed", 403)
+	_, err := w.retrieve(t, "login", nil)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "\n") || !strings.Contains(msg, "profile login") || !strings.Contains(msg, "signin:CreateOAuth2Token") || strings.Contains(msg, "try again later") {
+		t.Errorf("not one line naming the profile and the missing permission: %s", msg)
+	}
+	if n := w.signin.Calls("CreateOAuth2Token"); n != 1 {
+		t.Errorf("%d calls, want 1: a refusal is not retried", n)
+	}
+	if after, _ := os.ReadFile(w.path); !bytes.Equal(before, after) {
+		t.Error("the token file changed")
+	}
+	assertNoLoginSecret(t, msg, before)
 }

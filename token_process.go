@@ -53,10 +53,11 @@ type ProcessOptions struct {
 // needed, in a process group of its own that is killed when it runs
 // past the timeout or ctx is done. Its standard error is the program's, so
 // that a note such as "Touch your YubiKey" reaches the person; its
-// standard input is empty. It may print at most 1 KiB. What it prints on
-// standard output, and the command line, are never logged or shown in an
-// error; an error gives its exit status and the end of its standard error,
-// with the words of the command line in it blanked out.
+// standard input is empty. It must print a 6-digit code, and at most
+// 1 KiB. What it prints on standard output, and the command line, are
+// never logged or shown in an error; an error gives its exit status and
+// the end of its standard error, with the words of the command line in it
+// blanked out.
 func ProcessTokenProvider(command string, optFns ...func(*ProcessOptions)) TokenProvider {
 	var o ProcessOptions
 	for _, fn := range optFns {
@@ -157,6 +158,9 @@ func runMFAProcess(ctx context.Context, p mfaProcess) (string, error) {
 		return "", ctx.Err()
 	case out.over:
 		err = fmt.Errorf("printed more than %d bytes, which is no MFA code: make it print only the code", maxMFAProcessOutput)
+	case (err == nil || errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState.Success()) && !ValidMFACode(strings.TrimSpace(out.String())):
+		// What it printed is not quoted: it may be anything, a secret too.
+		err = errors.New("printed no 6-digit code: make it print only the code on standard output (notes go to standard error)")
 	case errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState.Success():
 		// It exited with its code; what it left running only held the
 		// output open.

@@ -32,6 +32,8 @@ func TestMFAProcessBounds(t *testing.T) {
 		"a code":                  {command: "echo 123456", want: "123456"},
 		"hangs":                   {command: "sleep 30", timeout: 200 * time.Millisecond, wantErr: `profile "yk": its mfa_process gave no code within 200ms, and was stopped: make it answer sooner, or raise mfa_process_timeout in the profile`},
 		"leaves a child":          {command: "sleep 30 & echo 123456", want: "123456"},
+		"prints no code":          {command: "true", wantErr: `profile "yk": its mfa_process printed no 6-digit code: make it print only the code`},
+		"prints another thing":    {command: "echo hunter2 123456", wantErr: `profile "yk": its mfa_process printed no 6-digit code`},
 		"prints on and on":        {command: "yes 123456", wantErr: "printed more than 1024 bytes"},
 		"fails":                   {command: "TOKEN=hunter2 sh -c 'echo no key found >&2; exit 3'", wantErr: `profile "yk": its mfa_process failed with exit status 3: no key found`},
 		"fails at length":         {command: "TOKEN=hunter2 sh -c 'yes no key found | head -c 100000 >&2; echo last words >&2; exit 3'", wantErr: "found\nno klast words"},

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go/logging"
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/spf13/cobra"
 )
 
@@ -358,6 +359,9 @@ func (g *globals) explain(err error) error {
 	var noCode *sessioncache.MFACodeUnavailableError
 	if errors.As(err, &noCode) && g.mfaToken == "-" {
 		return fmt.Errorf("profile %s needs an MFA code for %s, but standard input holds none (--mfa-token - reads its first line)", g.quotedProfile(), noCode.Serial)
+	}
+	if errors.As(err, &noCode) && tty.Background() {
+		return fmt.Errorf("profile %s needs an MFA code for %s, but it runs in a background job, which may not ask on the terminal: run it in the foreground, set mfa_process in the profile, or pass --mfa-token - with the code on standard input", g.quotedProfile(), noCode.Serial)
 	}
 	if errors.As(err, &noCode) {
 		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal or dialog to ask: run it in a terminal, set mfa_process in the profile, or pass --mfa-token - with the code on standard input", g.quotedProfile(), noCode.Serial)

@@ -11,3 +11,6 @@ func background(*os.File) bool { return false }
 // interrupts as its own; without job control, a console has no
 // background.
 func Foreground() bool { return Available() }
+
+// Background is false where there is no job control.
+func Background() bool { return false }

@@ -33,6 +33,18 @@ func background(f *os.File) bool {
 	return ok && fg != getpgrp()
 }
 
+// Background reports whether this process runs in a background job of
+// its controlling terminal: there is a terminal, but another process
+// group is in its foreground, so the process may not use it.
+func Background() bool {
+	f, err := os.OpenFile(Path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return background(f)
+}
+
 // Foreground reports whether this process belongs to the foreground
 // process group of its controlling terminal, which receives the
 // terminal's interrupts. Without a controlling terminal it is false.
