@@ -34,20 +34,26 @@ func runExecServer(ctx context.Context, g *globals, f serverFlags, argv []string
 	stopCatching()
 	profile, _ := g.profileName()
 	env := serverEnv(os.Environ(), s.url, s.token, region, profile)
-	_, credentialsFile := sharedFiles()
-	if slices.Contains(defaultProfileFiles(ctx), credentialsFile) {
-		copied, remove, err := withoutDefaultProfile(credentialsFile)
+	configFile, credentialsFile := sharedFiles()
+	hidden := defaultProfileFiles(ctx)
+	for _, file := range []struct {
+		path, variable string
+		config         bool
+	}{{credentialsFile, "AWS_SHARED_CREDENTIALS_FILE", false}, {configFile, "AWS_CONFIG_FILE", true}} {
+		if !slices.Contains(hidden, file.path) {
+			continue
+		}
+		copied, remove, err := withoutDefaultCredentials(file.path, file.config)
 		if err != nil {
 			return err
 		}
 		defer remove()
 		env = append(slices.DeleteFunc(env, func(kv string) bool {
 			name, _, _ := strings.Cut(kv, "=")
-			return envNameEqual(name, "AWS_SHARED_CREDENTIALS_FILE")
-		}), "AWS_SHARED_CREDENTIALS_FILE="+copied)
-		g.logger().Debug("the command reads the credentials file without its [default] profile", "file", credentialsFile)
+			return envNameEqual(name, file.variable)
+		}), file.variable+"="+copied)
+		g.logger().Debug("the command reads a copy of the file without the credentials of its [default] profile", "file", file.path)
 	}
-	warnDefaultProfile(ctx, g.stderr, credentialsFile)
 	g.logger().Debug("running command with a credential server", "command", argv[0], "profile", profile, "url", s.url)
 	return runChild(argv, env, g)
 }
@@ -115,43 +121,71 @@ func givesCredentials(sc *config.SharedConfig) bool {
 		sc.SSOAccountID != "" || sc.SSOSessionName != "" || sc.WebIdentityTokenFile != "" || sc.CredentialSource != ""
 }
 
-// maxCredentialsFile bounds the credentials file read for the copy.
-const maxCredentialsFile = 1 << 20
+// maxSharedFile bounds the shared file read for the copy.
+const maxSharedFile = 1 << 20
 
-// withoutDefaultProfile writes a copy of the credentials file at path
-// without its [default] section, mode 0600 in a new private directory,
-// and returns its path and the function that removes it. The command of
-// exec --server reads it, so that the [default] keys do not win over the
-// server and the command gets the profile's identity.
-func withoutDefaultProfile(path string) (copied string, remove func(), err error) {
-	data, err := safefile.ReadFile(filepath.Dir(path), path, maxCredentialsFile)
+// withoutDefaultCredentials writes a copy of the shared file at path
+// whose [default] profile makes no credentials, mode 0600 in a new private
+// directory, and returns its path and the function that removes it. The
+// command of exec --server reads it, so that the [default] profile does
+// not win over the server and the command gets the profile's identity. A
+// credentials file loses the whole section; a config file ([default] or
+// [profile default]) only the settings that make credentials, so that the
+// region and the like stay.
+func withoutDefaultCredentials(path string, isConfig bool) (copied string, remove func(), err error) {
+	data, err := safefile.ReadFile(filepath.Dir(path), path, maxSharedFile)
 	if err != nil {
-		return "", nil, fmt.Errorf("read %s to hide its [default] profile from the command: %w", path, err)
+		return "", nil, fmt.Errorf("read %s to hide the credentials of its [default] profile from the command: %w", path, err)
 	}
 	dir, err := os.MkdirTemp("", "sessioncache-exec-")
 	if err != nil {
-		return "", nil, err
+		return "", nil, fmt.Errorf("make a directory for the command's copy of %s: %w", path, err)
 	}
 	remove = func() { os.RemoveAll(dir) }
-	copied = filepath.Join(dir, "credentials")
-	if err := safefile.WriteFile(copied, dropSection(data, config.DefaultSharedConfigProfile), nil); err != nil {
+	copied = filepath.Join(dir, filepath.Base(path))
+	drop := func(string) bool { return true }
+	if isConfig {
+		drop = func(key string) bool { return slices.Contains(credentialSettings, key) }
+	}
+	if err := safefile.WriteFile(copied, dropSettings(data, isConfig, drop), nil); err != nil {
 		remove()
-		return "", nil, fmt.Errorf("write the credentials file for the command: %w", err)
+		return "", nil, fmt.Errorf("write the command's copy of %s: %w", path, err)
 	}
 	return copied, remove, nil
 }
 
-// dropSection returns an INI file's text without the section named name:
-// its header and every line up to the next header.
-func dropSection(data []byte, name string) []byte {
+// credentialSettings are the profile settings that make credentials, or
+// say how: a [default] profile in the config file keeps the others.
+var credentialSettings = []string{
+	"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
+	"role_arn", "source_profile", "credential_source", "credential_process",
+	"web_identity_token_file", "role_session_name", "external_id", "mfa_serial", "duration_seconds",
+	"sso_session", "sso_account_id", "sso_role_name", "sso_start_url", "sso_region", "login_session",
+}
+
+// dropSettings returns an INI file's text without the settings of the
+// default profile that drop reports, with their continuation lines; a
+// credentials file drops the header too when drop takes every setting.
+// In a config file the profile is [default] or [profile default].
+func dropSettings(data []byte, isConfig bool, drop func(key string) bool) []byte {
 	var out []byte
-	in := false
+	in, dropping := false, false
 	for _, line := range strings.SplitAfter(string(data), "\n") {
-		if t := strings.TrimSpace(line); strings.HasPrefix(t, "[") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "["):
 			header, _, _ := strings.Cut(t[1:], "]")
-			in = strings.TrimSpace(header) == name
+			header = strings.TrimSpace(header)
+			in = header == config.DefaultSharedConfigProfile ||
+				(isConfig && strings.Join(strings.Fields(header), " ") == "profile "+config.DefaultSharedConfigProfile)
+			dropping = in && !isConfig
+		case in && t != "" && (line[0] == ' ' || line[0] == '\t'):
+			// A continuation line goes with its setting.
+		case in:
+			key, _, _ := strings.Cut(t, "=")
+			dropping = t != "" && drop(strings.ToLower(strings.TrimSpace(key)))
 		}
-		if !in {
+		if !dropping {
 			out = append(out, line...)
 		}
 	}
