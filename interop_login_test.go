@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache"
 	"github.com/sessioncache/sessioncache/internal/loginsession"
@@ -88,24 +89,21 @@ func loginPeerToken(t *testing.T, path string) *loginsession.Token {
 	return tok
 }
 
-// goLogin retrieves the profile's credentials through sessioncache.
+// goLogin retrieves the profile's access key ID through sessioncache.
 func goLogin(t *testing.T) string {
 	t.Helper()
-	cfg, err := sessioncache.LoadDefaultConfig(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds, err := cfg.Credentials.Retrieve(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return creds.AccessKeyID
+	return loadedKey(t, sessioncache.LoadDefaultConfig)
 }
 
-// sdkLogin retrieves them through the plain SDK (credentials/logincreds).
+// sdkLogin retrieves it through the plain SDK (credentials/logincreds).
 func sdkLogin(t *testing.T) string {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	return loadedKey(t, config.LoadDefaultConfig)
+}
+
+func loadedKey(t *testing.T, load func(context.Context, ...func(*config.LoadOptions) error) (aws.Config, error)) string {
+	t.Helper()
+	cfg, err := load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

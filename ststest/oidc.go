@@ -153,7 +153,7 @@ func (s *OIDCServer) Calls(operation string) int {
 func (s *OIDCServer) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return copyRequests(s.book.requests)
+	return s.book.copies()
 }
 
 // FailNext makes the next n requests fail with the given error code (sent

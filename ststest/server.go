@@ -159,6 +159,17 @@ func (l *ledger) record(rec Request) {
 	l.requests = append(l.requests, rec)
 }
 
+// copies returns copies of the requests answered, in order, that a
+// caller may change.
+func (l *ledger) copies() []Request {
+	out := make([]Request, len(l.requests))
+	for i, r := range l.requests {
+		r.Params = cloneValues(r.Params)
+		out[i] = r
+	}
+	return out
+}
+
 // queue adds n failures after those already queued.
 func (l *ledger) queue(n int, code, message string, status int) {
 	if n > 0 {
@@ -244,7 +255,7 @@ func (s *Server) Calls(action string) int {
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return copyRequests(s.book.requests)
+	return s.book.copies()
 }
 
 // SetMFACode changes the TokenCode the server expects; "" accepts any six
@@ -276,15 +287,6 @@ func (s *Server) addRoleSession(r role, sessionName string, c credentialsXML, ex
 		identity:     s.assumedRole(r, sessionName),
 		role:         true,
 	}
-}
-
-func copyRequests(in []Request) []Request {
-	out := make([]Request, len(in))
-	for i, r := range in {
-		r.Params = cloneValues(r.Params)
-		out[i] = r
-	}
-	return out
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -126,7 +126,7 @@ func (s *SigninServer) Calls(operation string) int {
 func (s *SigninServer) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Request(nil), s.book.requests...)
+	return s.book.copies()
 }
 
 // FailNext makes the next n requests fail. code is an exception

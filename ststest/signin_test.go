@@ -119,6 +119,11 @@ func TestSigninClientRefresh(t *testing.T) {
 	if n.RefreshToken == tok.RefreshToken || n.AccessKeyID == tok.AccessKeyID || n.IDToken != tok.IDToken || n.DPoPKey != tok.DPoPKey {
 		t.Fatal("refresh did not rotate the token and credentials, or lost a field")
 	}
+	// Requests hands out copies: a caller changing one changes no other.
+	s.Requests()[0].Params.Set("grantType", "changed")
+	if got := s.Requests()[0].Params.Get("grantType"); got != "refresh_token" {
+		t.Errorf("grantType of the recorded request = %q after a caller changed its copy, want refresh_token", got)
+	}
 	s.FailNext(1, "USER_CREDENTIALS_CHANGED", "password changed", http.StatusForbidden)
 	_, err = c.Refresh(context.Background(), n)
 	var se *loginsession.ServiceError

@@ -109,7 +109,7 @@ func (s *SSOServer) Calls(operation string) int {
 func (s *SSOServer) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return copyRequests(s.book.requests)
+	return s.book.copies()
 }
 
 // SetAccessToken changes the bearer token the portal accepts and when it

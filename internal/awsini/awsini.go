@@ -39,6 +39,8 @@ type Section struct {
 	// Name is the header's text, with the space between a type and a
 	// name made one: "default", "profile admin", "sso-session corp".
 	Name string
+	// Line is the number, from 1, of the section's first header line.
+	Line int
 	// Values holds the properties by lower-case key.
 	Values map[string]string
 	// Nested is set when the section has indented lines (sub-properties
@@ -110,7 +112,7 @@ func Parse(path string, data []byte) (*File, error) {
 			}
 			cur = f.byName[name]
 			if cur == nil {
-				cur = &Section{Name: name, Values: map[string]string{}}
+				cur = &Section{Name: name, Line: i + 1, Values: map[string]string{}}
 				f.byName[name] = cur
 				f.Sections = append(f.Sections, cur)
 			}

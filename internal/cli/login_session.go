@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-
 	"strings"
 
 	"github.com/sessioncache/sessioncache"
@@ -92,6 +91,9 @@ func setLoginSession(profile, session string) error {
 	if profile == "default" {
 		names = append(names, "default")
 	}
+	// The profile's first header, where the line goes; -1 when the file
+	// has none.
+	start := -1
 	for _, name := range names {
 		sec := ini.Section(name)
 		if sec == nil {
@@ -102,18 +104,13 @@ func setLoginSession(profile, session string) error {
 		} else if ok {
 			return fmt.Errorf("profile %s has login_session = %s, not the %s just signed in: change it in %s to use this sign-in", profile, have, session, configFile)
 		}
+		if start < 0 || sec.Line-1 < start {
+			start = sec.Line - 1
+		}
 	}
 	header := "[profile " + profile + "]"
 	if profile == "default" {
 		header = "[default]"
-	}
-	lines := strings.SplitAfter(string(data), "\n")
-	start := -1
-	for i, line := range lines {
-		if strings.TrimSpace(line) == header || (profile == "default" && strings.TrimSpace(line) == "[profile default]") {
-			start = i
-			break
-		}
 	}
 	entry := "login_session = " + session + "\n"
 	if start < 0 {
@@ -125,6 +122,7 @@ func setLoginSession(profile, session string) error {
 		}
 		data = append(data, header+"\n"+entry...)
 	} else {
+		lines := strings.SplitAfter(string(data), "\n")
 		lines = append(lines[:start+1], append([]string{entry}, lines[start+1:]...)...)
 		data = []byte(strings.Join(lines, ""))
 	}

@@ -233,6 +233,8 @@ func TestSetLoginSession(t *testing.T) {
 		"another session":         {config: "[profile dev]\nlogin_session = " + other + "\nregion = eu-west-1\n", want: "[profile dev]\nlogin_session = " + other + "\nregion = eu-west-1\n", wantErr: true},
 		"no login_session yet":    {config: "[profile dev]\nregion = eu-west-1\n", want: "[profile dev]\nlogin_session = " + cliLoginARN + "\nregion = eu-west-1\n"},
 		"no such profile":         {config: "[profile x]\nregion = eu-west-1", want: "[profile x]\nregion = eu-west-1\n\n[profile dev]\nlogin_session = " + cliLoginARN + "\n"},
+		"header with a comment":   {config: "[profile dev] # mine\nregion = eu-west-1\n", want: "[profile dev] # mine\nlogin_session = " + cliLoginARN + "\nregion = eu-west-1\n"},
+		"header spaced out":       {config: "[ profile  dev ]\nregion = eu-west-1\n", want: "[ profile  dev ]\nlogin_session = " + cliLoginARN + "\nregion = eu-west-1\n"},
 		"another profile's key":   {config: "[profile x]\nlogin_session = " + other + "\n[profile dev]\n", want: "[profile x]\nlogin_session = " + other + "\n[profile dev]\nlogin_session = " + cliLoginARN + "\n"},
 	}
 	for name, tt := range tests {
