@@ -137,7 +137,7 @@ func (c *FileCache) Set(key string, e *Entry) error {
 	if info, err := os.Lstat(path); err == nil && info.IsDir() {
 		return fmt.Errorf("sessioncache: write cache entry: %s is a directory, so nothing is cached for this key and every run fetches again: remove it (rmdir %s)", path, path)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := safefile.WriteFile(path, data, writeStep); err != nil {
 		return fmt.Errorf("sessioncache: write cache entry: %w", err)
 	}
 	c.removeStaleTemp()
@@ -311,20 +311,14 @@ func (c *FileCache) removeStaleTemp() {
 	}
 }
 
-// testHookWriteStep, when set, is called after each step of
-// writeFileAtomic, so that tests can crash a writer between any two.
+// testHookWriteStep, when set, is called after each step of an entry's
+// atomic write, so that tests can crash a writer between any two.
 var testHookWriteStep func(step string)
 
 func writeStep(step string) {
 	if testHookWriteStep != nil {
 		testHookWriteStep(step)
 	}
-}
-
-// writeFileAtomic writes data to path atomically, mode 0600 (see
-// safefile.WriteFile).
-func writeFileAtomic(path string, data []byte) error {
-	return safefile.WriteFile(path, data, writeStep)
 }
 
 // tighten sets an entry that others may read to 0600. Only a file that

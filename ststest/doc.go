@@ -12,10 +12,10 @@
 // # Actions
 //
 // The server answers AssumeRole, GetSessionToken, GetCallerIdentity,
-// GetFederationToken and AssumeRoleWithWebIdentity. It checks parameters against the constraints
-// of the STS API (role ARN shape, session name length and characters,
-// DurationSeconds range, token code format, policy JSON) and answers
-// violations with ValidationError, worded as STS words it.
+// GetFederationToken and AssumeRoleWithWebIdentity. It checks parameters
+// against the constraints of the STS API (role ARN shape, session name
+// length and characters, DurationSeconds range, token code format, policy
+// JSON) and answers violations with ValidationError, worded as STS words it.
 //
 // Issued credentials look like real ones (ASIA access key IDs, 40-character
 // secrets, long session tokens) and expire at the clock's now plus the
@@ -33,9 +33,9 @@
 // server did not issue belong to an IAM user (Options.UserName) of
 // Options.AccountID. With Options.VerifySignatures the signature itself is
 // checked too (see [VerifySignature]), with the secrets the server issued
-// and those of Options.Secrets, as for presigned EKS tokens. Keys it issued must come with their session token
-// (else InvalidClientTokenId) and stop working at their expiration (then
-// ExpiredToken).
+// and those of Options.Secrets, as for presigned EKS tokens. Keys it issued
+// must come with their session token (else InvalidClientTokenId) and stop
+// working at their expiration (then ExpiredToken).
 //
 // # MFA
 //

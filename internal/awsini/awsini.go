@@ -89,53 +89,105 @@ func profileName(section string, credentials bool) (string, bool) {
 
 // Parse parses data, the contents of the file at path.
 func Parse(path string, data []byte) (*File, error) {
-	f := &File{Path: path, byName: map[string]*Section{}}
-	var cur *Section
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		trimmed := strings.TrimLeft(line, " \t")
-		if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' {
-			continue
+	f, _, err := parse(path, data, false)
+	return f, err
+}
+
+// Line is one line of a shared file, as Parse reads it.
+type Line struct {
+	// Text is the line as the file has it, with its line ending.
+	Text string
+	// Section is the Name of the section the line is in, or heads; "" for
+	// lines before the first header.
+	Section string
+	// Header is set on a [section] header.
+	Header bool
+	// Key is the lower-case key of the setting the line makes, or that an
+	// indented line (a sub-property or continuation) follows; "" for
+	// headers, comments and blank lines.
+	Key string
+}
+
+// Lines parses data as Parse does and returns its lines in order, so that
+// a caller may copy the file and leave some settings out.
+func Lines(path string, data []byte) ([]Line, error) {
+	_, lines, err := parse(path, data, true)
+	return lines, err
+}
+
+func parse(path string, data []byte, keepLines bool) (*File, []Line, error) {
+	p := &parser{f: &File{Path: path, byName: map[string]*Section{}}}
+	var lines []Line
+	for i, text := range strings.SplitAfter(string(data), "\n") {
+		l := Line{Text: text}
+		if problem := p.line(&l, i+1); problem != "" {
+			return nil, nil, &ParseError{Path: path, Line: i + 1, Problem: problem}
 		}
-		fail := func(problem string) error {
-			return &ParseError{Path: path, Line: i + 1, Problem: problem}
+		if keepLines {
+			lines = append(lines, l)
 		}
-		indented := trimmed != line
-		if trimmed[0] == '[' {
-			name, problem := sectionName(trimmed)
-			if problem != "" && indented && cur != nil {
-				cur.Nested = true
-				continue
-			}
-			if problem != "" {
-				return nil, fail(problem)
-			}
-			cur = f.byName[name]
-			if cur == nil {
-				cur = &Section{Name: name, Line: i + 1, Values: map[string]string{}}
-				f.byName[name] = cur
-				f.Sections = append(f.Sections, cur)
-			}
-			continue
-		}
-		if cur == nil {
-			return nil, fail("a setting before any [section] header")
-		}
-		if indented {
-			// Sub-properties and continuations.
-			cur.Nested = true
-			continue
-		}
-		k, v, ok := property(line)
-		if !ok {
-			return nil, fail(fmt.Sprintf("a line in [%s] that is neither a [section] header nor a key = value setting", cur.Name))
-		}
-		if k == "" {
-			return nil, fail(fmt.Sprintf("a setting without a key in [%s]", cur.Name))
-		}
-		cur.Values[k] = v
 	}
-	return f, nil
+	return p.f, lines, nil
+}
+
+// parser is the state of a parse between lines.
+type parser struct {
+	f   *File
+	cur *Section
+	key string // of the last setting, which indented lines follow
+}
+
+// line reads line number n into l and into the file, and returns why it
+// cannot be read, or "".
+func (p *parser) line(l *Line, n int) (problem string) {
+	line := strings.TrimSuffix(strings.TrimSuffix(l.Text, "\n"), "\r")
+	trimmed := strings.TrimLeft(line, " \t")
+	if p.cur != nil {
+		l.Section = p.cur.Name
+	}
+	if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' {
+		return ""
+	}
+	indented := trimmed != line
+	if trimmed[0] == '[' {
+		name, problem := sectionName(trimmed)
+		if problem != "" && indented && p.cur != nil {
+			p.cur.Nested = true
+			l.Key = p.key
+			return ""
+		}
+		if problem != "" {
+			return problem
+		}
+		p.cur = p.f.byName[name]
+		if p.cur == nil {
+			p.cur = &Section{Name: name, Line: n, Values: map[string]string{}}
+			p.f.byName[name] = p.cur
+			p.f.Sections = append(p.f.Sections, p.cur)
+		}
+		p.key = ""
+		l.Section, l.Header = name, true
+		return ""
+	}
+	if p.cur == nil {
+		return "a setting before any [section] header"
+	}
+	if indented {
+		// Sub-properties and continuations.
+		p.cur.Nested = true
+		l.Key = p.key
+		return ""
+	}
+	k, v, ok := property(line)
+	if !ok {
+		return fmt.Sprintf("a line in [%s] that is neither a [section] header nor a key = value setting", p.cur.Name)
+	}
+	if k == "" {
+		return fmt.Sprintf("a setting without a key in [%s]", p.cur.Name)
+	}
+	p.cur.Values[k] = v
+	p.key, l.Key = k, k
+	return ""
 }
 
 // sectionName reads a header line; problem says why it is not one.

@@ -50,6 +50,39 @@ later = yes
 	}
 }
 
+// Lines tells each line's section and the setting it makes or continues,
+// and gives back the file's text, line endings included.
+func TestLines(t *testing.T) {
+	in := "# top\r\n[default]\r\nRegion: us-east-1\r\ns3 =\r\n  max_concurrent_requests = 20\r\n\r\n[profile  a] # c\r\nkey = v"
+	lines, err := Lines("config", []byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Line{
+		{Text: "# top\r\n"},
+		{Text: "[default]\r\n", Section: "default", Header: true},
+		{Text: "Region: us-east-1\r\n", Section: "default", Key: "region"},
+		{Text: "s3 =\r\n", Section: "default", Key: "s3"},
+		{Text: "  max_concurrent_requests = 20\r\n", Section: "default", Key: "s3"},
+		{Text: "\r\n", Section: "default"},
+		{Text: "[profile  a] # c\r\n", Section: "profile a", Header: true},
+		{Text: "key = v", Section: "profile a", Key: "key"},
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("lines\n%#v\nwant\n%#v", lines, want)
+	}
+	var text strings.Builder
+	for _, l := range lines {
+		text.WriteString(l.Text)
+	}
+	if text.String() != in {
+		t.Errorf("the lines' text is %q, want the file's, %q", text.String(), in)
+	}
+	if _, err := Lines("config", []byte("[default]\nno value\n")); err == nil {
+		t.Error("Lines of a broken file: no error")
+	}
+}
+
 func TestProfiles(t *testing.T) {
 	tests := map[string]struct {
 		section     string

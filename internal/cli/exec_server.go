@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/sessioncache/sessioncache/internal/awsini"
 	"github.com/sessioncache/sessioncache/internal/safefile"
 )
 
@@ -137,17 +138,23 @@ func withoutDefaultCredentials(path string, isConfig bool) (copied string, remov
 	if err != nil {
 		return "", nil, fmt.Errorf("read %s to hide the credentials of its [default] profile from the command: %w", path, err)
 	}
+	lines, err := awsini.Lines(path, data)
+	if err != nil {
+		return "", nil, err
+	}
 	dir, err := os.MkdirTemp("", "sessioncache-exec-")
 	if err != nil {
 		return "", nil, fmt.Errorf("make a directory for the command's copy of %s: %w", path, err)
 	}
 	remove = func() { os.RemoveAll(dir) }
 	copied = filepath.Join(dir, filepath.Base(path))
-	drop := func(string) bool { return true }
-	if isConfig {
-		drop = func(key string) bool { return slices.Contains(credentialSettings, key) }
+	var text []byte
+	for _, l := range lines {
+		if !isDefaultProfile(l.Section, isConfig) || isConfig && !slices.Contains(credentialSettings, l.Key) {
+			text = append(text, l.Text...)
+		}
 	}
-	if err := safefile.WriteFile(copied, dropSettings(data, isConfig, drop), nil); err != nil {
+	if err := safefile.WriteFile(copied, text, nil); err != nil {
 		remove()
 		return "", nil, fmt.Errorf("write the command's copy of %s: %w", path, err)
 	}
@@ -163,31 +170,9 @@ var credentialSettings = []string{
 	"sso_session", "sso_account_id", "sso_role_name", "sso_start_url", "sso_region", "login_session",
 }
 
-// dropSettings returns an INI file's text without the settings of the
-// default profile that drop reports, with their continuation lines; a
-// credentials file drops the header too when drop takes every setting.
-// In a config file the profile is [default] or [profile default].
-func dropSettings(data []byte, isConfig bool, drop func(key string) bool) []byte {
-	var out []byte
-	in, dropping := false, false
-	for _, line := range strings.SplitAfter(string(data), "\n") {
-		t := strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(t, "["):
-			header, _, _ := strings.Cut(t[1:], "]")
-			header = strings.TrimSpace(header)
-			in = header == config.DefaultSharedConfigProfile ||
-				(isConfig && strings.Join(strings.Fields(header), " ") == "profile "+config.DefaultSharedConfigProfile)
-			dropping = in && !isConfig
-		case in && t != "" && (line[0] == ' ' || line[0] == '\t'):
-			// A continuation line goes with its setting.
-		case in:
-			key, _, _ := strings.Cut(t, "=")
-			dropping = t != "" && drop(strings.ToLower(strings.TrimSpace(key)))
-		}
-		if !dropping {
-			out = append(out, line...)
-		}
-	}
-	return out
+// isDefaultProfile reports whether the section of that name is the
+// default profile: [default], or in a config file [profile default] too.
+func isDefaultProfile(section string, isConfig bool) bool {
+	return section == config.DefaultSharedConfigProfile ||
+		isConfig && section == "profile "+config.DefaultSharedConfigProfile
 }

@@ -1,9 +1,10 @@
-// Package safefile reads and writes the files that hold credentials:
-// cache entries, SSO tokens and client registrations. A read trusts only
-// what the current user could have written (owner, mode, no symbolic
-// link, a regular file, a size cap, in a directory others cannot write);
-// a write is atomic, mode 0600, so readers see the old file or the new
-// one, never a part.
+// Package safefile reads and writes the files that hold credentials: cache
+// entries, SSO tokens and client registrations, the token files of aws
+// login sessions, and the credentials file exec --server hands its
+// command. A read trusts only what the current user could have written
+// (owner, mode, no symbolic link, a regular file, a size cap, in a
+// directory others cannot write); a write is atomic, mode 0600, so readers
+// see the old file or the new one, never a part.
 package safefile
 
 import (
