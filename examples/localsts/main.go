@@ -61,6 +61,15 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
-	fmt.Fprintf(os.Stderr, "localsts: %d AssumeRole calls served\n", sts.Calls("AssumeRole"))
+	fmt.Fprintln(os.Stderr, "localsts: "+served(sts.Calls("AssumeRole")))
 	return nil
+}
+
+// served says how many AssumeRole calls were served, the noun agreeing
+// with the count.
+func served(n int) string {
+	if n == 1 {
+		return "1 AssumeRole call served"
+	}
+	return fmt.Sprintf("%d AssumeRole calls served", n)
 }
