@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -75,6 +77,8 @@ func unknownProfile(name, from string) error {
 	configFile, credentialsFile := sharedFiles()
 	names, err := profileNames()
 	switch {
+	case err == nil && len(names) == 0 && noSharedFiles():
+		return configErrorf("profile %s does not exist: %s", label, missingSharedFiles())
 	case err != nil || len(names) == 0:
 		return configErrorf("profile %s does not exist: %s and %s define no profiles", label, configFile, credentialsFile)
 	}
@@ -86,6 +90,26 @@ func unknownProfile(name, from string) error {
 		return configErrorf("%s, which define %s", where, strings.Join(names, ", "))
 	}
 	return configErrorf("%s, which define %d profiles, none named like it", where, len(names))
+}
+
+// noSharedFiles reports whether neither the config file nor the
+// credentials file exists: a new machine, or AWS_CONFIG_FILE not set as
+// intended.
+func noSharedFiles() bool {
+	configFile, credentialsFile := sharedFiles()
+	for _, path := range []string{configFile, credentialsFile} {
+		if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+			return false
+		}
+	}
+	return true
+}
+
+// missingSharedFiles says that the shared files do not exist and what to
+// do.
+func missingSharedFiles() string {
+	configFile, credentialsFile := sharedFiles()
+	return fmt.Sprintf("there is no %s or %s: run \"aws configure\" to make them, or set AWS_CONFIG_FILE to your config file", configFile, credentialsFile)
 }
 
 // maxListedProfiles is how many profile names a message lists before it

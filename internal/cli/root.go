@@ -331,11 +331,14 @@ func (g *globals) explain(err error) error {
 	}
 	if names, _ := profileNames(); !chosen && !slices.Contains(names, profile) && !credentialsInEnv() {
 		// Nothing said which credentials to use, and there is no default.
+		if len(names) == 0 && noSharedFiles() {
+			return configErrorf("no profile given, and %s", missingSharedFiles())
+		}
 		if len(names) == 0 {
 			configFile, _ := sharedFiles()
-			return usageErrorf("no profile given, and %s defines none: add one, then pass --profile (or set AWS_PROFILE)", configFile)
+			return configErrorf("no profile given, and %s defines none: add one, then pass --profile (or set AWS_PROFILE)", configFile)
 		}
-		return usageErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", someNames(names))
+		return configErrorf("no profile given and no default profile: pass --profile (or set AWS_PROFILE) to one of: %s", someNames(names))
 	}
 	var ssoLogin *sessioncache.SSOLoginError
 	if errors.As(err, &ssoLogin) {
@@ -352,6 +355,13 @@ func (g *globals) explain(err error) error {
 			return fmt.Errorf("profile %s has no credentials: set aws_access_key_id and aws_secret_access_key, role_arn with source_profile or credential_source, sso_session, or credential_process in it (no instance role was found either)", g.quotedProfile())
 		}
 	}
+	var loginSession *sessioncache.LoginSessionError
+	if errors.As(err, &loginSession) {
+		if loginSession.Profile == profile {
+			return loginSession
+		}
+		return fmt.Errorf("profile %s takes its credentials from profile %q, which needs a new sign-in: %w", g.quotedProfile(), loginSession.Profile, loginSession)
+	}
 	var lockTimeout *sessioncache.LockTimeoutError
 	if errors.As(err, &lockTimeout) {
 		return lockTimeout
@@ -366,7 +376,7 @@ func (g *globals) explain(err error) error {
 	if errors.As(err, &noCode) {
 		return fmt.Errorf("profile %s needs an MFA code for %s, but there is no terminal or dialog to ask: run it in a terminal, set mfa_process in the profile, or pass --mfa-token - with the code on standard input", g.quotedProfile(), noCode.Serial)
 	}
-	return err
+	return unreachableError(err, g.quotedProfile())
 }
 
 // credentialsInEnv reports whether the environment says where to find
