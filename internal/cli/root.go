@@ -82,7 +82,7 @@ Run 'sessioncache demo' to see it work without an AWS account.`,
 	pf.StringVar(&g.mfaToken, "mfa-token", "", "MFA `code` to use instead of asking (visible in ps), or - to take the first line of standard input")
 	pf.BoolVar(&g.mfaSession, "mfa-session", true, "make MFA sessions for long-term keys with mfa_serial, as aws-vault (=false: use the keys as they are, as the AWS CLI)")
 	pf.BoolVar(&g.debug, "debug", false, "log what happens to standard error (secrets are never logged)")
-	pf.DurationVar(&g.lockTimeout, "lock-timeout", sessioncache.DefaultLockTimeout, "how long to wait for another process refreshing the same session (`duration`)")
+	pf.DurationVar(&g.lockTimeout, "lock-timeout", sessioncache.DefaultLockTimeout, "how long (a `duration`) to wait for another process refreshing the same session")
 	_ = root.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		names, _ := profileNames()
 		return names, cobra.ShellCompDirectiveNoFileComp
