@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache"
+	"github.com/sessioncache/sessioncache/internal/safefile"
 	"github.com/sessioncache/sessioncache/internal/tty"
 	"github.com/sessioncache/sessioncache/ststest"
 	"github.com/spf13/cobra"
@@ -246,6 +247,9 @@ func timedRetrieve(ctx context.Context, l *sessioncache.Loader) (time.Duration, 
 	return time.Since(start), maskKeyID(creds.AccessKeyID), nil
 }
 
+// maxShownEntry bounds the entry file the demo shows.
+const maxShownEntry = 1 << 20
+
 // showEntry returns the entry file of key, indented, with its secret key
 // and session token hidden.
 func showEntry(cache *sessioncache.FileCache, key string) (string, error) {
@@ -253,7 +257,7 @@ func showEntry(cache *sessioncache.FileCache, key string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	data, err := os.ReadFile(cache.Path(key))
+	data, err := safefile.ReadFile(cache.Dir(), cache.Path(key), maxShownEntry)
 	if err != nil {
 		return "", err
 	}
