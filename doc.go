@@ -44,7 +44,11 @@
 //     with sso_account_id and sso_role_name, as AWS CLI v2 caches them;
 //     the SSO token comes from package ssologin, which refreshes it under
 //     a lock every process shares and, on a terminal (see EnvSSOSignIn),
-//     signs in when there is none.
+//     signs in when there is none;
+//   - `aws login` sessions: login_session, whose credentials live in the
+//     token file the AWS CLI, botocore and the SDK share, refreshed there
+//     by one process at a time (see LoginSessionProvider); a role whose
+//     source is one is cached as any role.
 //
 // And, with Loader.MFASession, one the AWS CLI cannot: a profile with
 // long-term keys and mfa_serial but no role_arn gets an MFA session

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,14 +27,7 @@ func loginHelperMain(role string) error {
 	})
 	switch role {
 	case "login-stampede":
-		fmt.Println("ready")
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		creds, err := p.Retrieve(context.Background())
-		if err != nil {
-			return err
-		}
-		fmt.Println("key", creds.AccessKeyID)
-		return nil
+		return retrieveWithTheOthers(p)
 	case "login-crash":
 		step := os.Getenv(envHelperStep)
 		loginWriteStep = func(s string) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/sessioncache/sessioncache/internal/lockfile"
 	"github.com/sessioncache/sessioncache/ststest"
 )
@@ -65,16 +66,7 @@ func helperMain(role string) error {
 				return testCode, nil
 			}
 		})
-		p := NewProvider(f, func(o *ProviderOptions) { o.Cache = c })
-		fmt.Println("ready")
-		// Start when the test closes standard input, together with the rest.
-		_, _ = io.Copy(io.Discard, os.Stdin)
-		creds, err := p.Retrieve(context.Background())
-		if err != nil {
-			return err
-		}
-		fmt.Println("key", creds.AccessKeyID)
-		return nil
+		return retrieveWithTheOthers(NewProvider(f, func(o *ProviderOptions) { o.Cache = c }))
 	case "hold-lock":
 		unlock, err := c.Lock(context.Background(), key)
 		if err != nil {
@@ -100,6 +92,20 @@ func helperMain(role string) error {
 		return loginHelperMain(role)
 	}
 	return fmt.Errorf("unknown helper %q", role)
+}
+
+// retrieveWithTheOthers says "ready", waits for the test to close
+// standard input, so that every helper retrieves at once, and prints the
+// access key ID retrieved.
+func retrieveWithTheOthers(p aws.CredentialsProvider) error {
+	fmt.Println("ready")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	creds, err := p.Retrieve(context.Background())
+	if err != nil {
+		return err
+	}
+	fmt.Println("key", creds.AccessKeyID)
+	return nil
 }
 
 // helper is a running helper process.

@@ -79,23 +79,10 @@ func mfaPrompt(serial string) string { return "Enter MFA code for " + serial + "
 // ErrMFAPromptInterrupted; Ctrl-D on an empty line returns ErrNoMFACode;
 // a cancelled ctx returns its error.
 func TerminalPrompt(ctx context.Context, serial string) (string, error) {
-	t, ok := tty.Open()
+	line, ok, err := tty.Prompt(ctx, mfaPrompt(serial))
 	if !ok {
 		return "", &MFACodeUnavailableError{Serial: serial}
 	}
-	defer t.Close()
-	out := io.Writer(t)
-	if path := tty.OutPath(); path != tty.Path {
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return "", &MFACodeUnavailableError{Serial: serial}
-		}
-		defer f.Close()
-		out = f
-	}
-	fmt.Fprint(out, mfaPrompt(serial))
-	line, err := tty.ReadHidden(ctx, t)
-	fmt.Fprintln(out)
 	switch {
 	case errors.Is(err, tty.ErrInterrupted):
 		return "", ErrMFAPromptInterrupted

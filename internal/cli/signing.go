@@ -23,13 +23,9 @@ func (g *globals) signingConfig(ctx context.Context, region, roleARN, sessionNam
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, append(opts[:len(opts):len(opts)], config.WithCredentialsProvider(aws.AnonymousCredentials{}))...)
-	if err != nil {
-		// The SDK refuses a role whose source is an aws login session,
-		// which the loader reads; the credentials it sets are replaced
-		// below, not retrieved.
-		cfg, err = g.loader().LoadDefaultConfig(ctx, opts...)
-	}
+	// The loader, not the SDK, reads a role whose source is an aws login
+	// session; the credentials it sets are replaced below, not retrieved.
+	cfg, err := g.loader().LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, g.explain(err)
 	}

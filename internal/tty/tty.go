@@ -10,6 +10,7 @@
 package tty
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -55,6 +56,31 @@ func Open() (*os.File, bool) {
 		return nil, false
 	}
 	return f, true
+}
+
+// Prompt writes prompt for the person at the controlling terminal, reads
+// their answer there without echo (see ReadHidden), and ends the prompt's
+// line. ok is false, and nothing is written, when this process has no
+// terminal it may use.
+func Prompt(ctx context.Context, prompt string) (line string, ok bool, err error) {
+	t, ok := Open()
+	if !ok {
+		return "", false, nil
+	}
+	defer t.Close()
+	out := io.Writer(t)
+	if path := OutPath(); path != Path {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return "", false, nil
+		}
+		defer f.Close()
+		out = f
+	}
+	fmt.Fprint(out, prompt)
+	line, err = ReadHidden(ctx, t)
+	fmt.Fprintln(out)
+	return line, true, err
 }
 
 // Available reports whether the process has a controlling terminal it may

@@ -1,6 +1,7 @@
 package tty
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -54,8 +55,11 @@ func TestNoTerminal(t *testing.T) {
 		if Available() || Tell("hello") || Foreground() {
 			t.Errorf("%s: Available, Tell or Foreground says there is a terminal", p)
 		}
+		if _, ok, err := Prompt(context.Background(), "code: "); ok || err != nil {
+			t.Errorf("%s: Prompt found a terminal (%v)", p, err)
+		}
 	}
 	if data, _ := os.ReadFile(plain); len(data) != 0 {
-		t.Errorf("Tell wrote %q to a file that is not a terminal", data)
+		t.Errorf("Tell or Prompt wrote %q to a file that is not a terminal", data)
 	}
 }
