@@ -15,7 +15,8 @@ import (
 // ssoEndpointError names the SSO OIDC endpoint a failed sign-in used when
 // a variable chose it: a global AWS_ENDPOINT_URL meant for STS or a local
 // test server is the usual cause, and the SDK's error does not say so.
-// Other errors are returned as they are.
+// With no variable, an endpoint that cannot be reached is named, with
+// what to do. Other errors are returned as they are.
 func ssoEndpointError(err error) error {
 	var send *smithyhttp.RequestSendError
 	var resp *smithyhttp.ResponseError
@@ -23,15 +24,23 @@ func ssoEndpointError(err error) error {
 	if !sendErr && !errors.As(err, &resp) {
 		return err
 	}
-	url, from := "", ""
+	endpoint, from := "", ""
 	for _, k := range []string{"AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL"} {
 		if v := os.Getenv(k); v != "" {
-			url, from = v, k
+			endpoint, from = v, k
 			break
 		}
 	}
 	if from == "" {
-		return err
+		var u *url.Error
+		if !sendErr || !errors.As(err, &u) {
+			return err
+		}
+		reason := "it cannot be reached"
+		if why := notReachedBecause(err); why != "" {
+			reason += " (" + why + ")"
+		}
+		return fmt.Errorf("sign-in failed at the SSO OIDC endpoint %s: %s; %s", u.URL, reason, checkNetwork)
 	}
 	var reason string
 	if !sendErr {
@@ -50,7 +59,7 @@ func ssoEndpointError(err error) error {
 	if from == "AWS_ENDPOINT_URL_SSO_OIDC" {
 		fix = "check that it is an SSO OIDC endpoint, or unset it"
 	}
-	return fmt.Errorf("sign-in failed at the SSO OIDC endpoint %s, which %s sets: %s; %s", url, from, reason, fix)
+	return fmt.Errorf("sign-in failed at the SSO OIDC endpoint %s, which %s sets: %s; %s", endpoint, from, reason, fix)
 }
 
 // unreachableError says in one line which AWS service a request could not
@@ -73,7 +82,7 @@ func unreachableError(err error, profile string) error {
 	if w := notReachedBecause(err); w != "" {
 		why = " (" + w + ")"
 	}
-	fix := "check the network connection (and HTTPS_PROXY), then try again"
+	fix := checkNetwork
 	for _, k := range []string{"AWS_ENDPOINT_URL_" + endpointVariable(op.Service()), "AWS_ENDPOINT_URL"} {
 		if os.Getenv(k) != "" {
 			fix = "and " + k + " sets that endpoint: start the service it names, or unset " + k
@@ -82,6 +91,10 @@ func unreachableError(err error, profile string) error {
 	}
 	return fmt.Errorf("profile %s: %s (%s)%s cannot be reached%s, %s", profile, op.Service(), op.Operation(), where, why, fix)
 }
+
+// checkNetwork is what to do when an endpoint that no variable chose
+// cannot be reached.
+const checkNetwork = "check the network connection (and HTTPS_PROXY), then try again"
 
 // notReachedBecause returns why a request got no answer, as the system
 // said it ("connect: connection refused"), or "".
