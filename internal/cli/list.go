@@ -48,8 +48,8 @@ session's ARN, the account, when it expires, and its state:
 Profiles with login_session add a row for their aws login token file
 (kind login-session), whose access credentials are refreshed when 5
 minutes or fewer are left. With -p, only the entries that profile uses
-are shown, every hop of its role chain. No secret is shown. --json prints the same as an array of
-objects.`,
+are shown, every hop of its role chain. No secret is shown. --json
+prints the same as an array of objects.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runList(cmd.Context(), g, asJSON, cmd.OutOrStdout())

@@ -41,7 +41,8 @@ func newServeCommand(g *globals) *cobra.Command {
 		Short: "Serve the profile's credentials to SDKs on a local port, refreshed from the cache",
 		Long: `Serve binds its address, takes the profile's credentials from the cache
 when the AWS CLI would use them (more than 15 minutes left), or else
-fetches them (asking for an MFA code if it must), prints the lines that set AWS_CONTAINER_CREDENTIALS_FULL_URI and
+fetches them (asking for an MFA code if it must), prints the lines that
+set AWS_CONTAINER_CREDENTIALS_FULL_URI and
 AWS_CONTAINER_AUTHORIZATION_TOKEN, and serves the credentials there until
 it gets SIGINT or SIGTERM. Every AWS SDK and the AWS CLI started with
 those two variables (and no other credentials) fetch credentials from it,
@@ -134,7 +135,7 @@ type serverFlags struct {
 func (f *serverFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "`address` to listen on (port 0: a free one)")
 	fs.BoolVar(&f.allowNonLoopback, "allow-non-loopback", false, "allow an address other than a loopback one (anyone who can reach it and has the token gets the credentials)")
-	fs.BoolVar(&f.chainMFASession, "chain-mfa-session", false, "assume roles with the source profile's MFA session, without a code each hour (see the README)")
+	fs.BoolVar(&f.chainMFASession, "chain-mfa-session", false, "assume roles with the source profile's MFA session, without a code each hour (see docs/server.md)")
 }
 
 // credentialServer serves the selected profile's credentials on a port.
