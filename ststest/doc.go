@@ -56,7 +56,8 @@
 //
 // [Server.Calls] counts answered requests by action and [Server.Requests]
 // returns what was sent, for assertions such as "the second run used the
-// cache and did not call STS".
+// cache and did not call STS". The other servers have the same two
+// methods, and FailNext.
 //
 // # Console sign-in
 //
