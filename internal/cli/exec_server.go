@@ -96,7 +96,7 @@ func warnDefaultProfile(ctx context.Context, stderr io.Writer, handled ...string
 		if slices.Contains(handled, path) {
 			continue
 		}
-		fmt.Fprintf(stderr, "sessioncache: warning: the [default] profile of %s has credentials, which the AWS SDKs and the AWS CLI use before the credential server: remove them from that profile (or set AWS_PROFILE to a profile without credentials in the command) for the server to be used\n", path)
+		fmt.Fprintf(stderr, "sessioncache: warning: the [default] profile of %s has credentials, which the AWS SDKs and the AWS CLI use before the credential server: move those settings to a named profile, or set AWS_PROFILE in the shells that use the server to a profile without credentials of its own\n", path)
 	}
 }
 
