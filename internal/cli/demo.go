@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -133,6 +134,7 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 	fmt.Fprintf(w, "%s\n", st.bold("1. First use: nothing is cached, so STS is called, and the role wants an MFA code"))
 	var prompting time.Duration
 	asked, last := false, "" // whether a code was asked for, and the last one
+	in := bufio.NewReader(g.stdin)
 	tp := func(ctx context.Context, serial string) (string, error) {
 		start := time.Now()
 		defer func() { prompting += time.Since(start) }()
@@ -143,6 +145,13 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		case yes:
 			fmt.Fprintf(w, "   Enter MFA code for %s: ****** (typed by --yes)\n", serial)
 			return demoCode, nil
+		}
+		if !asked && !tty.Available() {
+			// Only standard input can hold the code: no prompt until
+			// it holds something.
+			if _, err := in.Peek(1); err != nil {
+				return "", &sessioncache.MFACodeUnavailableError{Serial: serial}
+			}
 		}
 		// The library asks again for a mistyped or refused code.
 		switch {
@@ -155,7 +164,7 @@ func runDemo(ctx context.Context, g *globals, yes bool, w io.Writer) (err error)
 		}
 		// The demo runs no other program: standard input is free to hold
 		// the code.
-		code, err := sessioncache.ChainTokenProviders(sessioncache.TerminalPrompt, sessioncache.LineTokenProvider(g.stdin, w))(ctx, serial)
+		code, err := sessioncache.ChainTokenProviders(sessioncache.TerminalPrompt, sessioncache.LineTokenProvider(in, w))(ctx, serial)
 		asked, last = true, strings.TrimSpace(code)
 		return code, err
 	}

@@ -8,11 +8,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/sessioncache/sessioncache/internal/awsini"
 	"github.com/sessioncache/sessioncache/internal/safefile"
+	"github.com/sessioncache/sessioncache/internal/tty"
 )
 
 // runExecServer runs the command with the variables that point it at a
@@ -56,7 +58,13 @@ func runExecServer(ctx context.Context, g *globals, f serverFlags, argv []string
 		g.logger().Debug("the command reads a copy of the file without the credentials of its [default] profile", "file", file.path)
 	}
 	g.logger().Debug("running command with a credential server", "command", argv[0], "profile", profile, "url", s.url)
-	return runChild(argv, env, g)
+	err = runChild(argv, env, g)
+	// The Ctrl-C that ended the command may have ended a prompt of the
+	// background refresh too: stopping the server ends that prompt, and
+	// the terminal is restored before this process exits.
+	s.stop()
+	tty.Settle(time.Second)
+	return err
 }
 
 // serverEnv returns base without the variables of credentialEnv, and with
@@ -88,7 +96,7 @@ func warnDefaultProfile(ctx context.Context, stderr io.Writer, handled ...string
 		if slices.Contains(handled, path) {
 			continue
 		}
-		fmt.Fprintf(stderr, "sessioncache: warning: the [default] profile of %s has credentials, which the AWS SDKs and the AWS CLI use before the credential server: remove them from that profile (or set AWS_PROFILE to a profile without credentials in the command) for the server to be used\n", path)
+		fmt.Fprintf(stderr, "sessioncache: warning: the [default] profile of %s has credentials, which the AWS SDKs and the AWS CLI use before the credential server: move those settings to a named profile, or set AWS_PROFILE in the shells that use the server to a profile without credentials of its own\n", path)
 	}
 }
 

@@ -55,7 +55,7 @@ func TestCtrlCAtPrompts(t *testing.T) {
 	}{
 		"serve, refreshing": {args: []string{"serve", "-p", "mfa"}, left: 17 * time.Minute},
 		// The command gets the Ctrl-C too; sh ends with 130.
-		"exec server, refreshing": {args: []string{"exec", "--server", "-p", "mfa", "--", "sh", "-c", "sleep 30"}, left: 17 * time.Minute},
+		"exec server, refreshing": {args: []string{"exec", "--server", "-p", "mfa", "--", "sh", "-c", `touch "$READY"; exec sleep 30`}, left: 17 * time.Minute},
 		"serve":                   {args: []string{"serve", "-p", "mfa"}},
 		"exec server":             {args: []string{"exec", "--server", "-p", "mfa", "--", "true"}},
 		"login":                   {args: []string{"login", "-p", "dev", "--use-device-code", "--no-browser"}, sso: true},
@@ -66,7 +66,9 @@ func TestCtrlCAtPrompts(t *testing.T) {
 			if tt.left != 0 {
 				cacheEntry(t, home, "mfa", time.Now().Add(tt.left))
 			}
-			env = append(env, "AWS_ENDPOINT_URL=http://127.0.0.1:1", "SESSIONCACHE_NO_DIALOG=1")
+			// The command says when it runs, so that the Ctrl-C reaches it.
+			ready := filepath.Join(t.TempDir(), "ready")
+			env = append(env, "AWS_ENDPOINT_URL=http://127.0.0.1:1", "SESSIONCACHE_NO_DIALOG=1", "READY="+ready)
 			var oidc *ststest.OIDCServer
 			if tt.sso {
 				oidc = ststest.NewOIDCServer()
@@ -85,40 +87,54 @@ func TestCtrlCAtPrompts(t *testing.T) {
 			}
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
+			// stopped ends the program, whose output may be read then.
+			stopped := func() string {
+				cmd.Process.Kill()
+				<-exited
+				return stderr.String()
+			}
 			if tt.sso {
 				if _, err := oidc.WaitForUserCode(10 * time.Second); err != nil {
-					t.Fatalf("no sign-in started: %v (stderr %q)", err, stderr.String())
+					t.Fatalf("no sign-in started: %v (stderr %q)", err, stopped())
 				}
 			} else {
 				term.WaitFor(mfaPrompt, 1)
 				term.WaitEchoOff()
+			}
+			if strings.Contains(strings.Join(tt.args, " "), "READY") {
+				waitForFile(t, ready, stopped)
 			}
 			term.Type("\x03")
 			var err error
 			select {
 			case err = <-exited:
 			case <-time.After(20 * time.Second):
-				cmd.Process.Kill()
-				t.Fatalf("still running after Ctrl-C; stderr %q", stderr.String())
+				t.Fatalf("still running after Ctrl-C; stderr %q", stopped())
 			}
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
 				t.Errorf("exit = %v, want status 130", err)
 			}
-			text := strings.TrimSpace(stderr.String())
-			if tt.sso || tt.left != 0 {
-				// What it said before the prompt.
-				text = strings.TrimSpace(text[strings.LastIndex(text, "\n")+1:])
-				if tt.left != 0 && !strings.Contains(text, "are due for refresh") {
-					t.Errorf("stderr ends with %q, want the refresh's note", text)
-					text = ""
-				}
-				if tt.sso {
-					text = ""
+			all := stderr.String()
+			if tt.left != 0 && !strings.Contains(all, "are due for refresh") {
+				t.Errorf("stderr %q lacks the refresh's note", all)
+			}
+			// Besides the notes made before the prompt (the refresh's, and
+			// serve's own line, in either order), nothing is said.
+			for _, line := range strings.Split(all, "\n") {
+				line = strings.TrimSpace(line)
+				switch {
+				case line == "", tt.sso,
+					tt.left != 0 && strings.Contains(line, "are due for refresh"),
+					tt.left != 0 && strings.HasPrefix(line, "sessioncache: serving the credentials of profile"):
+				default:
+					t.Errorf("stderr says %q, want nothing", line)
 				}
 			}
-			if text != "" && !strings.Contains(text, "are due for refresh") || strings.Contains(stderr.String(), "context canceled") || strings.Contains(stderr.String(), "could not refresh") || strings.Contains(stderr.String(), "prompt interrupted") {
-				t.Errorf("stderr says %q, want nothing", text)
+			for _, bad := range []string{"context canceled", "could not refresh", "prompt interrupted"} {
+				if strings.Contains(all, bad) {
+					t.Errorf("stderr says %q", bad)
+				}
 			}
 			if term.EchoOff() {
 				t.Error("the terminal was left without echo")
@@ -149,5 +165,21 @@ func cacheEntry(t *testing.T, home, profile string, exp time.Time) {
 	}}
 	if err := sessioncache.NewFileCache(dir).Set(pes[len(pes)-1].Key, e); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// waitForFile waits until path exists; stopped ends the program under
+// test and gives its standard error.
+func waitForFile(t *testing.T, path string, stopped func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the command did not start; stderr %q", stopped())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
