@@ -54,24 +54,7 @@ func TestLoginSessionStampedeRefreshesOnce(t *testing.T) {
 	}
 	mustWrite(t, loginsession.Path(dir, loginARN), string(data))
 
-	helpers := make([]*helper, processes)
-	for i := range helpers {
-		helpers[i] = startHelper(t, "login-stampede", envHelperDir+"="+dir, envHelperSignin+"="+srv.URL)
-	}
-	for _, h := range helpers {
-		h.expectLine(t, "ready")
-	}
-	for _, h := range helpers {
-		h.stdin.Close()
-	}
-	keys := map[string]int{}
-	for _, h := range helpers {
-		line := h.expectLine(t, "key ")
-		keys[strings.TrimPrefix(line, "key ")]++
-		if err := h.cmd.Wait(); err != nil {
-			t.Errorf("helper %d: %v", h.cmd.Process.Pid, err)
-		}
-	}
+	keys := stampede(t, processes, "login-stampede", envHelperDir+"="+dir, envHelperSignin+"="+srv.URL)
 	if n := srv.Calls("CreateOAuth2Token"); n != 1 {
 		t.Errorf("%d refresh calls, want 1", n)
 	}

@@ -158,22 +158,14 @@ func (h *helper) expectLine(t *testing.T, want string) string {
 	return line
 }
 
-func TestStampedeAcrossProcessesPromptsAndCallsOnce(t *testing.T) {
-	const processes = 50
-	srv := ststest.NewServer(func(o *ststest.Options) {
-		o.RequireMFA = true
-		o.MFACode = testCode
-	})
-	defer srv.Close()
-	dir := filepath.Join(t.TempDir(), "cache")
-	prompts := filepath.Join(t.TempDir(), "prompts")
-	if err := os.WriteFile(prompts, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	helpers := make([]*helper, processes)
+// stampede starts n helper processes in role, lets them retrieve
+// credentials all at once when every one is ready, and counts the access
+// key ids they got.
+func stampede(t *testing.T, n int, role string, env ...string) map[string]int {
+	t.Helper()
+	helpers := make([]*helper, n)
 	for i := range helpers {
-		helpers[i] = startHelper(t, "stampede", envHelperDir+"="+dir, envHelperSTS+"="+srv.URL, envHelperLog+"="+prompts)
+		helpers[i] = startHelper(t, role, env...)
 	}
 	for _, h := range helpers {
 		h.expectLine(t, "ready")
@@ -190,7 +182,24 @@ func TestStampedeAcrossProcessesPromptsAndCallsOnce(t *testing.T) {
 			t.Errorf("helper %d: %v", h.cmd.Process.Pid, err)
 		}
 	}
-	t.Logf("%d processes had credentials %v after the start", processes, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d processes had credentials %v after the start", n, time.Since(start).Round(time.Millisecond))
+	return keys
+}
+
+func TestStampedeAcrossProcessesPromptsAndCallsOnce(t *testing.T) {
+	const processes = 50
+	srv := ststest.NewServer(func(o *ststest.Options) {
+		o.RequireMFA = true
+		o.MFACode = testCode
+	})
+	defer srv.Close()
+	dir := filepath.Join(t.TempDir(), "cache")
+	prompts := filepath.Join(t.TempDir(), "prompts")
+	if err := os.WriteFile(prompts, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	keys := stampede(t, processes, "stampede", envHelperDir+"="+dir, envHelperSTS+"="+srv.URL, envHelperLog+"="+prompts)
 
 	if n := srv.Calls("AssumeRole"); n != 1 {
 		t.Errorf("%d AssumeRole calls, want 1", n)
